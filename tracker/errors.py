@@ -1,0 +1,34 @@
+"""Exceptions raised by tracker (I/O, configuration, remote services).
+
+    TrackerError            base
+    ├── ConfigError         a setting or option is invalid
+    ├── TargetNotFound      an audit target (path, Hub repo, GitHub repo) does not exist
+    └── FetchError          a remote service failed (status, url, server message)
+
+The CLI maps these, and auditors.errors.AuditError, to one-line messages in one table.
+"""
+
+from __future__ import annotations
+
+
+class TrackerError(Exception):
+    """Base class for tracker errors."""
+
+
+class ConfigError(TrackerError):
+    pass
+
+
+class TargetNotFound(TrackerError):
+    def __init__(self, target: str, reason: str) -> None:
+        super().__init__(f"{target}: {reason}")
+        self.target = target
+        self.reason = reason
+
+
+class FetchError(TrackerError):
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.status = status
