@@ -64,12 +64,15 @@ class RepoView:
     files: dict[str, RepoFile] = field(default_factory=dict)
     repo_id: str | None = None
     hub_metadata: Mapping[str, Any] | None = None
+    card_name: str | None = None  # a card audited on its own may have any file name
 
     def add(self, file: RepoFile) -> None:
         self.files[file.path] = file
 
     @property
     def card_file(self) -> RepoFile | None:
+        if self.card_name is not None:
+            return self.files.get(self.card_name)
         for name in CARD_NAMES:
             if name in self.files:
                 return self.files[name]

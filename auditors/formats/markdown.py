@@ -1,0 +1,29 @@
+"""Markdown report (for PR comments and the demo's output), rendered from templates/audit.md.j2."""
+
+from __future__ import annotations
+
+from auditors.formats.json_format import report_dict
+from auditors.paths import templates_dir
+from auditors.report import Report
+
+
+def format_markdown(report: Report) -> str:
+    import jinja2  # only this format pays for the import
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = _escape_md
+    return env.get_template("audit.md.j2").render(r=report_dict(report))
+
+
+def _escape_md(value: object) -> str:
+    """Neutralise Markdown/HTML in untrusted text taken from cards and license files."""
+    text = "" if value is None else str(value)
+    for ch in ("\\", "`", "*", "_", "[", "]", "<", ">", "|"):
+        text = text.replace(ch, "\\" + ch)
+    return text.replace("\n", " ")

@@ -1,0 +1,98 @@
+"""Find license names in prose: "released under the CreativeML OpenRAIL-M license".
+
+Every id, name, alias and SPDX id in the knowledge base is put in one canonical form
+(`knowledge.name_key`) and searched for, longest first, in the canonical form of each sentence
+that talks about licensing. A name right after "under" or "license:" is what the sentence
+declares; a name elsewhere in it (a base model's license mentioned in passing) counts less.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from auditors.knowledge import KnowledgeBase, name_key
+from auditors.report import Identification
+
+_SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|$)", re.MULTILINE)
+_LICENSE_TALK = re.compile(r"licen[sc]|\bterms of use\b", re.IGNORECASE)
+_DECLARING = re.compile(
+    r"(?:under|licen[sc]e[sd]?\s*(?:is|:|as)|licen[sc]e\s*$|terms of)\s*(?:the\s+)?$", re.IGNORECASE
+)
+#: Names too generic to count on their own in prose ("other", "unknown").
+_IGNORED = {"other", "unknown", "none", "custom"}
+#: Short names that only count when "licen[sc]e" is right beside them ("MIT license").
+_SHORT = 4
+
+
+@dataclass(frozen=True)
+class _Name:
+    key: str
+    license_id: str
+
+
+class NameFinder:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        items = [(k, lid) for k, lid in kb.alias_items() if k and k not in _IGNORED]
+        self._names = [_Name(k, lid) for k, lid in items]
+        alternation = "|".join(re.escape(n.key) for n in self._names)
+        self._pattern = re.compile(rf"(?<![a-z0-9+])(?:{alternation})(?![a-z0-9+]|\.\d)")
+        self._by_key = {n.key: n.license_id for n in self._names}
+
+    def in_text(self, text: str, path: str, first_line: int = 1) -> list[Identification]:
+        """License names in sentences about licensing, best first, one per license id."""
+        found: dict[str, Identification] = {}
+        for line_no, sentence, start in _license_sentences(text, first_line):
+            for ident in self._in_sentence(sentence, path, line_no, start):
+                prev = found.get(ident.license_id)
+                if prev is None or ident.confidence > prev.confidence:
+                    found[ident.license_id] = ident
+        return sorted(found.values(), key=lambda i: (-i.confidence, i.line_start or 0))
+
+    def _in_sentence(self, sentence: str, path: str, line: int, start: int) -> list[Identification]:
+        out = []
+        # Alternatives are sorted longest first, so each match is the longest name at its place.
+        for m in self._pattern.finditer(name_key(sentence)):
+            key = m.group(0)
+            declaring = _declares(sentence, key)
+            if len(key) <= _SHORT and not (declaring or _names_license(sentence, key)):
+                continue
+            out.append(
+                Identification(
+                    self._by_key[key],
+                    0.85 if declaring else 0.6,
+                    "prose",
+                    path,
+                    line,
+                    line,
+                    note=sentence.strip()[:160],
+                )
+            )
+        return out
+
+
+def _names_license(sentence: str, key: str) -> bool:
+    """"MIT license", "the ISC licence": a short name counts only right before the word."""
+    return bool(re.search(rf"\b{re.escape(key)}\W+licen[sc]e", sentence, re.IGNORECASE))
+
+
+def _declares(sentence: str, key: str) -> bool:
+    low = sentence.lower()
+    first_word = key.split()[0]
+    at = low.find(first_word)
+    return at >= 0 and bool(_DECLARING.search(low[:at]))
+
+
+def _license_sentences(text: str, first_line: int) -> list[tuple[int, str, int]]:
+    out = []
+    for m in _SENTENCE.finditer(text):
+        s = m.group(0)
+        if _LICENSE_TALK.search(s):
+            out.append((text.count("\n", 0, m.start()) + first_line, s, m.start()))
+    return out
+
+
+@functools.cache
+def name_finder(kb: KnowledgeBase) -> NameFinder:
+    return NameFinder(kb)

@@ -1,0 +1,97 @@
+"""Which models a repo derives from, and under which licenses those were released.
+
+Sources, most explicit first: the card's `base_model` metadata, the Hub's `base_model:` tags,
+then prose ("fine-tuned from runwayml/stable-diffusion-v1-5", "a LoRA for SDXL"). Each base is
+looked up in the knowledge base (offline); an unknown one is passed to `resolve`, which
+`tracker` points at the configured Hub endpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from auditors.card import Card
+from auditors.knowledge import KnowledgeBase
+from auditors.report import BaseModelRef
+from auditors.repo import RepoView
+
+#: Looks a base model's license up online: repo id -> license id (None when unknown).
+Resolver = Callable[[str], str | None]
+
+_REPO_ID = r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*[A-Za-z0-9]"
+_DERIVATION = re.compile(
+    r"(?:fine[- ]?tun(?:ed|ing)|finetun(?:ed|ing)|trained|based|built|derived|initiali[sz]ed|"
+    r"distilled|quanti[sz]ed|converted|merged?|modified|adapted|dreambooth|lora|checkpoint|"
+    r"version|variant)\b[^.\n]{0,60}?\b(?:of|from|on|upon|for|with|off)\b",
+    re.IGNORECASE,
+)
+_REPO_IN_TEXT = re.compile(rf"(?:huggingface\.co/)?\b({_REPO_ID})\b")
+
+
+def base_models(
+    repo: RepoView, card: Card | None, kb: KnowledgeBase, resolve: Resolver | None = None
+) -> list[BaseModelRef]:
+    refs: dict[str, BaseModelRef] = {}
+    for repo_id, found_in, line in _declared(repo, card):
+        refs.setdefault(repo_id.lower(), _resolve(repo_id, found_in, line, kb, resolve))
+    if not refs and card is not None:
+        for name, line, family_license in _in_prose(card, kb):
+            ref = (
+                BaseModelRef(name, "prose", family_license, "knowledge-base", line)
+                if family_license
+                else _resolve(name, "prose", line, kb, resolve)
+            )
+            refs.setdefault(name.lower(), ref)
+    own = (repo.repo_id or "").lower()
+    return [r for key, r in refs.items() if key != own]
+
+
+def _declared(repo: RepoView, card: Card | None) -> list[tuple[str, str, int | None]]:
+    out: list[tuple[str, str, int | None]] = []
+    if card is not None:
+        line = card.field_line("base_model")
+        out += [(v, "metadata:base_model", line) for v in card.meta_list("base_model")]
+    meta = repo.hub_metadata or {}
+    for tag in meta.get("tags") or ():
+        if isinstance(tag, str) and tag.startswith("base_model:"):
+            out.append((tag.rsplit(":", 1)[-1], "hub-metadata", None))
+    return [(r, f, ln) for r, f, ln in out if re.fullmatch(_REPO_ID, r)]
+
+
+def _in_prose(card: Card, kb: KnowledgeBase) -> list[tuple[str, int, str | None]]:
+    """Repo ids, or family names with the family's license, in sentences stating a derivation."""
+    out: list[tuple[str, int, str | None]] = []
+    for n, line in enumerate(card.lines, start=1):
+        if n < card.body_line:
+            continue
+        m = _DERIVATION.search(line)
+        if not m:
+            continue
+        tail = line[m.start() : m.end() + 120]
+        for rid in _REPO_IN_TEXT.findall(tail):
+            if not rid.lower().startswith(("http", "www")):
+                out.append((rid, n, None))
+        if not out:
+            low = tail.lower()
+            for fam in kb.families:
+                hit = next((p for p in fam.prose if p in low), None)
+                if hit:
+                    out.append((fam.name, n, fam.license))
+                    break
+        if out:
+            break
+    return out
+
+
+def _resolve(
+    repo_id: str, found_in: str, line: int | None, kb: KnowledgeBase, resolve: Resolver | None
+) -> BaseModelRef:
+    known = kb.base_model(repo_id)
+    if known is not None:
+        return BaseModelRef(repo_id, found_in, known.license, "knowledge-base", line)
+    if resolve is not None:
+        lid = resolve(repo_id)
+        if lid:
+            return BaseModelRef(repo_id, found_in, lid, "hub", line)
+    return BaseModelRef(repo_id, found_in, None, "unknown", line)

@@ -1,0 +1,112 @@
+"""What a card's sections are about, by headings and keywords: the rule-only baseline.
+
+The section classifier (a later issue) will label sections a reviewer's way; until then, and
+always as its fallback and baseline, this module answers the questions the BIAS and RAIL rules
+ask: is there a bias/risks/limitations section, does it hold more than a template placeholder,
+is a bias evaluation with results reported, are use restrictions listed?
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from auditors.card import Card, Section
+
+PLACEHOLDERS = re.compile(
+    r"\[(?:more information needed|needs more information|optional|todo|tbd)[^\]]*\]"
+    r"|\{\{\s*[\w.|\s\"']+\s*\}\}|<!--\s*(?:provide|fill|describe|todo)[^>]*-->",
+    re.IGNORECASE,
+)
+_BIAS_HEADING = re.compile(
+    r"bias|risk|limitation|ethic|fairness|safety|harm|responsib|misuse|toxicity", re.IGNORECASE
+)
+_RESTRICTION_HEADING = re.compile(
+    r"out[- ]of[- ]scope|misuse|prohibited|restriction|acceptable use|use polic|not intended|"
+    r"limitations? of use|use[- ]based",
+    re.IGNORECASE,
+)
+#: Bias, fairness and toxicity benchmarks and methods whose results count as a bias evaluation.
+BIAS_BENCHMARKS = re.compile(
+    r"wino[- ]?bias|wino[- ]?gender|stereo[- ]?set|crow[s]?[- ]?pairs|\bbbq\b|\bbold\b|toxigen|"
+    r"real[- ]?toxicity(?:[- ]?prompts)?|holistic[- ]?bias|\bhonest\b(?: score)?|fairface|"
+    r"stable bias|equity evaluation corpus|decodingtrust|bias benchmark for qa|"
+    r"\bsafetybench\b|\bdisco\b|gender bias evaluation|perspective api",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*%?(?![\w])")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+#: Sentences that list RAIL-style use restrictions in a card ("You can't use the model to …").
+_RESTRICTION_SENTENCE = re.compile(
+    r"(?:you (?:can(?:'|no)t|may not|must not|shall not|agree not to) use)|"
+    r"(?:(?:not|never) (?:be )?used? (?:to|for) (?:\w+ ){0,4}(?:illegal|harmful|harm|discriminat|"
+    r"defam|harass|exploit|military|surveil|medical|impersonat|generate|creat))|"
+    r"use[- ]based restrictions|prohibited uses?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    line: int
+    text: str
+
+
+def placeholder_lines(card: Card) -> list[Evidence]:
+    out = []
+    for n, line in enumerate(card.lines, start=1):
+        if n < card.body_line:
+            continue
+        m = PLACEHOLDERS.search(line)
+        if m:
+            out.append(Evidence(n, m.group(0)))
+    return out
+
+
+def is_placeholder_only(section: Section) -> bool:
+    rest = PLACEHOLDERS.sub(" ", section.body)
+    rest = re.sub(r"<!--.*?-->|[#*_>`|\-\[\]:]", " ", rest, flags=re.DOTALL)
+    return len(rest.split()) < 5
+
+
+def bias_sections(card: Card) -> list[Section]:
+    return [s for s in card.sections if s.level > 0 and _BIAS_HEADING.search(s.title)]
+
+
+def bias_evaluations(card: Card) -> list[Evidence]:
+    """Lines naming a bias/fairness/toxicity benchmark *with a result* (a number beside it).
+
+    A benchmark named in a sentence with no figure ("consider evaluating on WinoBias") is not a
+    reported evaluation; a table row or a line with a score is.
+    """
+    out = []
+    lines = card.lines
+    for n in range(card.body_line, len(lines) + 1):
+        line = lines[n - 1]
+        m = BIAS_BENCHMARKS.search(line)
+        if not m:
+            continue
+        rest = line[: m.start()] + " " + line[m.end() :]
+        if _NUMBER.search(re.sub(r"\b(?:19|20)\d\d\b|\[\d+\]", " ", rest)) or _table_result(lines, n):
+            out.append(Evidence(n, line.strip()[:160]))
+    return out
+
+
+def _table_result(lines: list[str], n: int) -> bool:
+    """A benchmark named in a table header whose rows below carry numbers."""
+    if not _TABLE_ROW.match(lines[n - 1]):
+        return False
+    below = lines[n : n + 6]
+    return any(_TABLE_ROW.match(b) and _NUMBER.search(b) for b in below)
+
+
+def restriction_statements(card: Card) -> list[Evidence]:
+    out = []
+    in_section = {
+        ln for s in card.sections if _RESTRICTION_HEADING.search(s.title)
+        for ln in range(s.line, s.end_line + 1)
+    }
+    for n, line in enumerate(card.lines, start=1):
+        if n >= card.body_line and (_RESTRICTION_SENTENCE.search(line) or (n in in_section and line.strip())):
+            out.append(Evidence(n, line.strip()[:160]))
+    return out

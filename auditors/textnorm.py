@@ -1,0 +1,52 @@
+"""Text normalisation shared by every matcher: the same words out of any formatting.
+
+Line wrapping, Markdown markup, curly quotes, list numbering styles, copyright-holder lines and
+a leading metadata header must not change what a license text *says*, so they are removed
+here once, and matchers compare word sequences. Words keep dotted version numbers ("3.1")
+because they tell Llama 3.1 from 3.2.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n.*?\n---[ \t]*\n", re.DOTALL)
+_COPYRIGHT = re.compile(r"^[\s>#*_-]*(?:copyright\b|\(c\)\s*\d|©).*$", re.IGNORECASE | re.MULTILINE)
+_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
+_SPELLING = {"licence": "license", "licences": "licenses", "licensor's": "licensor"}
+
+Shingle = tuple[str, str, str]
+
+
+def strip_front_matter(text: str) -> tuple[str, int]:
+    """Drop a leading `---` YAML block; return the rest and how many lines were dropped."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return text, 0
+    return text[m.end() :], m.group(0).count("\n")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of `text` with copyright lines removed."""
+    text = _COPYRIGHT.sub(" ", text)
+    found = _WORD.findall(text.lower().replace("’", "'"))
+    return [_SPELLING.get(w, w) for w in found]
+
+
+def shingles(ws: list[str]) -> set[Shingle]:
+    return set(zip(ws, ws[1:], ws[2:], strict=False))
+
+
+def line_of_offset(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def collapse(text: str) -> str:
+    """Whitespace-collapsed, case-folded text with straight quotes, for phrase search."""
+    table = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+    return " ".join(text.translate(table).casefold().split())
+
+
+def any_in(needles: Iterable[str], haystack: str) -> bool:
+    return any(n in haystack for n in needles)

@@ -1,0 +1,27 @@
+"""The `tracker` command line: one module per command, attached here in one place."""
+
+from __future__ import annotations
+
+import typer
+
+from tracker.cli import licenses
+from tracker.cli.audit import audit_command
+from tracker.cli.demo import demo_command
+from tracker.cli.errors import run_with_error_mapping
+from tracker.cli.rules import rules_command
+
+app = typer.Typer(
+    name="tracker",
+    help="Track the open generative-AI ecosystem and audit model licenses and bias documentation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("audit")(audit_command)
+app.command("rules")(rules_command)
+app.command("demo")(demo_command)
+app.add_typer(licenses.app, name="licenses")
+
+
+def main() -> None:
+    run_with_error_mapping(app)
