@@ -1,0 +1,324 @@
+"""Fetching a remote audit target (a Hub repo or a GitHub repo) into an `auditors.repo.RepoView`.
+
+Only the files an audit reads are fetched: the card (README / MODEL_CARD) and the top-level
+license-like files (LICENSE*, COPYING*, NOTICE, USE_POLICY...). Clients are built from `Settings`,
+so pointing `hf_endpoint` / `github_api_url` at a mirror or at the local replay server is all a
+test needs. Third-party exceptions are translated here, once per service, into
+`tracker.errors.TargetNotFound` (the repo does not exist or is not visible) and `FetchError`
+(anything else: HTTP errors, timeouts, refused connections). Messages name the repo, the URL, the
+status and the server's message; tokens are never part of them.
+
+Credentials come only from `Settings` (`HF_TOKEN`, `GITHUB_TOKEN`); a token stored by
+`hf auth login` is not picked up implicitly. `huggingface_hub` is imported inside the Hub
+functions: it costs ~0.3 s, which a local-directory audit must not pay.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from auditors.repo import CARD_NAMES, RepoFile, RepoView
+from tracker.errors import FetchError, TargetNotFound
+from tracker.settings import Settings
+
+if TYPE_CHECKING:
+    from huggingface_hub import HfApi
+    from huggingface_hub.hf_api import ModelInfo
+
+USER_AGENT = "genai-tracker (+https://github.com/genai-tracker)"
+GITHUB_ACCEPT = "application/vnd.github+json"
+GITHUB_API_VERSION = "2022-11-28"
+
+
+def is_audited_file(path: str) -> bool:
+    """A top-level card or license-like file: what a remote audit downloads."""
+    return "/" not in path and (path in CARD_NAMES or RepoFile(path, None, 0).is_license_file)
+
+
+# --- Hugging Face Hub -------------------------------------------------------------------------
+
+
+def fetch_hub_repo(repo_id: str, settings: Settings, cache_dir: Path) -> RepoView:
+    """The card, license files and card metadata of Hub model repo `repo_id`."""
+    from huggingface_hub import hf_hub_download
+
+    view = RepoView(name=repo_id)
+    with hub_errors(repo_id, settings):
+        info = _hub_api(settings).model_info(repo_id, timeout=settings.http_timeout)
+        view.repo_id = info.id
+        view.hub_metadata = hub_metadata(info)
+        for filename in audited_siblings(info):
+            local = hf_hub_download(
+                info.id,
+                filename,
+                revision=info.sha,
+                endpoint=settings.hf_endpoint,
+                cache_dir=cache_dir,
+                token=_hf_token(settings),
+                etag_timeout=settings.http_timeout,
+            )
+            view.add(RepoFile.from_bytes(filename, Path(local).read_bytes()))
+    return view
+
+
+def fetch_hub_license(repo_id: str, settings: Settings) -> tuple[str | None, str | None]:
+    """(license id, license_name) declared by Hub repo `repo_id`; (None, None) if it is absent.
+
+    Used for lineage: the license of a base model. The id comes from the card data, or failing
+    that from the Hub's `license:` tag; a list of licenses is joined with ", ".
+    """
+    try:
+        with hub_errors(repo_id, settings):
+            info = _hub_api(settings).model_info(repo_id, timeout=settings.http_timeout)
+    except TargetNotFound:
+        return None, None
+    card = card_dict(info)
+    license_id = _license_text(card.get("license")) or _license_from_tags(info.tags or [])
+    return license_id, _license_text(card.get("license_name"))
+
+
+def audited_siblings(info: ModelInfo) -> list[str]:
+    """The sibling files a remote audit downloads, sorted."""
+    return sorted(s.rfilename for s in info.siblings or () if is_audited_file(s.rfilename))
+
+
+def hub_metadata(info: ModelInfo) -> dict[str, Any]:
+    """Card data as a plain dict, with the Hub's computed `tags` and its `pipeline_tag`."""
+    metadata = card_dict(info)
+    if info.tags is not None:
+        metadata["tags"] = list(info.tags)
+    if info.pipeline_tag is not None:
+        metadata["pipeline_tag"] = info.pipeline_tag
+    return metadata
+
+
+def card_dict(info: ModelInfo) -> dict[str, Any]:
+    """The card data as a plain dict ({} when the repo has no card metadata)."""
+    if info.card_data is None:
+        return {}
+    return dict(info.card_data.to_dict())  # type: ignore[no-untyped-call]
+
+
+def _hub_api(settings: Settings) -> HfApi:
+    from huggingface_hub import HfApi
+
+    return HfApi(endpoint=settings.hf_endpoint, token=_hf_token(settings))
+
+
+def _hf_token(settings: Settings) -> str | bool:
+    """The token from settings, or False: never a token huggingface_hub finds on its own."""
+    return settings.hf_token or False
+
+
+def _license_text(value: Any) -> str | None:
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or None
+    return str(value) if value else None
+
+
+def _license_from_tags(tags: list[str]) -> str | None:
+    found = [tag.removeprefix("license:") for tag in tags if tag.startswith("license:")]
+    return ", ".join(found) or None
+
+
+@contextmanager
+def hub_errors(repo_id: str, settings: Settings) -> Iterator[None]:
+    """Translate huggingface_hub's exceptions into TargetNotFound / FetchError, in one place."""
+    from huggingface_hub import errors as hf
+
+    url = f"{settings.hf_endpoint}/{repo_id}"
+    unreachable: tuple[type[BaseException], ...] = (OSError, *_hf_transport_errors())
+    try:
+        yield
+    except hf.GatedRepoError as error:
+        reason = f"gated repo, {_hf_reason(error)} (request access on the Hub and set HF_TOKEN)"
+        raise FetchError(_hf_url(error, url), reason, _hf_status(error)) from error
+    except hf.RepositoryNotFoundError as error:
+        reason = f"no such model repo at {settings.hf_endpoint} (private repos need HF_TOKEN)"
+        raise TargetNotFound(repo_id, reason) from error
+    except hf.HfHubHTTPError as error:
+        raise FetchError(_hf_url(error, url), _hf_reason(error), _hf_status(error)) from error
+    except hf.HFValidationError as error:
+        raise TargetNotFound(repo_id, f"not a valid Hub repo id ({error})") from error
+    except unreachable as error:
+        raise FetchError(url, f"could not reach the Hub: {_cause(error)}") from error
+
+
+def _hf_transport_errors() -> tuple[type[Exception], ...]:
+    """The HTTP library's transport errors (httpx2 for huggingface_hub 2.x, else httpx)."""
+    try:
+        import httpx2
+
+        return (httpx2.TransportError, httpx.TransportError)
+    except ImportError:
+        return (httpx.TransportError,)
+
+
+def _hf_status(error: Any) -> int | None:
+    response = getattr(error, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def _hf_url(error: Any, default: str) -> str:
+    response = getattr(error, "response", None)
+    return str(response.url) if response is not None else default
+
+
+def _hf_reason(error: Any) -> str:
+    status = _hf_status(error)
+    message = getattr(error, "server_message", None) or str(error).strip().splitlines()[0]
+    return f"HTTP {status}: {message}" if status else str(message)
+
+
+def _cause(error: BaseException) -> str:
+    """The innermost cause's message (huggingface_hub wraps connection errors)."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return f"{type(error).__name__}: {error}"
+
+
+# --- GitHub -----------------------------------------------------------------------------------
+
+_GITHUB_URL = re.compile(
+    r"^(?:(?:https?://)?(?:www\.)?github\.com/)?(?P<owner>[A-Za-z0-9_.-]+)/(?P<name>[A-Za-z0-9_.-]+?)"
+    r"(?:\.git)?/?$"
+)
+
+
+@dataclass(frozen=True)
+class GitHubRepo:
+    """The parts of GitHub's repository object that an audit uses."""
+
+    full_name: str  # after a rename GitHub redirects; this is the current name
+
+    @classmethod
+    def from_json(cls, payload: Mapping[str, Any]) -> GitHubRepo:
+        return cls(str(payload["full_name"]))
+
+
+@dataclass(frozen=True)
+class GitHubEntry:
+    """One item of a contents listing."""
+
+    path: str
+    type: str
+
+    @classmethod
+    def from_json(cls, payload: Mapping[str, Any]) -> GitHubEntry:
+        return cls(str(payload["path"]), str(payload["type"]))
+
+
+def parse_github_target(url_or_slug: str) -> tuple[str, str]:
+    """(owner, name) from `https://github.com/o/n(.git)(/)`, `github.com/o/n` or `o/n`."""
+    match = _GITHUB_URL.match(url_or_slug.strip())
+    if match is None:
+        expected = "expected https://github.com/OWNER/NAME or OWNER/NAME"
+        raise TargetNotFound(url_or_slug, f"not a GitHub repository ({expected})")
+    return match.group("owner"), match.group("name")
+
+
+def fetch_github_repo(url_or_slug: str, settings: Settings) -> RepoView:
+    """The README, card and license-like files of a GitHub repo, read through the REST API."""
+    owner, name = parse_github_target(url_or_slug)
+    view = RepoView(name=url_or_slug)
+    with github_client(settings) as client:
+        api = _GitHubApi(client, url_or_slug)
+        repo = GitHubRepo.from_json(api.get_json(f"/repos/{owner}/{name}"))
+        for file in _audited_files(api, repo):
+            view.add(file)
+    return view
+
+
+def _audited_files(api: _GitHubApi, repo: GitHubRepo) -> Iterator[RepoFile]:
+    """The preferred README (any name GitHub accepts), then top-level card and license files.
+
+    No `ref` is sent: GitHub answers from the default branch.
+    """
+    readme = api.get_json(f"/repos/{repo.full_name}/readme", missing_ok=True)
+    seen = set()
+    if readme is not None:
+        seen.add(readme["path"])
+        yield repo_file(readme)
+    for entry in api.listing(repo.full_name):
+        if entry.type == "file" and is_audited_file(entry.path) and entry.path not in seen:
+            yield repo_file(api.get_json(f"/repos/{repo.full_name}/contents/{entry.path}"))
+
+
+def github_client(settings: Settings) -> httpx.Client:
+    """An httpx client for the GitHub REST API; Authorization only when a token is set."""
+    headers = {
+        "Accept": GITHUB_ACCEPT,
+        "X-GitHub-Api-Version": GITHUB_API_VERSION,
+        "User-Agent": USER_AGENT,
+    }
+    if settings.github_token:
+        headers["Authorization"] = f"Bearer {settings.github_token}"
+    return httpx.Client(
+        base_url=settings.github_api_url,
+        headers=headers,
+        timeout=settings.http_timeout,
+        follow_redirects=True,
+    )
+
+
+def repo_file(content: Mapping[str, Any]) -> RepoFile:
+    """A RepoFile from a contents object (base64 `content`; empty for files over 1 MB)."""
+    path, size = str(content["path"]), int(content.get("size") or 0)
+    if content.get("encoding") != "base64":
+        return RepoFile(path, None, size, "too large for the GitHub contents API (over 1 MB)")
+    return RepoFile.from_bytes(path, base64.b64decode(str(content.get("content") or "")))
+
+
+class _GitHubApi:
+    """GET helpers that translate HTTP failures into tracker errors, in one place."""
+
+    def __init__(self, client: httpx.Client, target: str) -> None:
+        self.client = client
+        self.target = target
+
+    def listing(self, full_name: str) -> list[GitHubEntry]:
+        items = self.get_json(f"/repos/{full_name}/contents")
+        if not isinstance(items, list):
+            return []
+        return [GitHubEntry.from_json(item) for item in items]
+
+    def get_json(self, path: str, *, missing_ok: bool = False) -> Any:
+        url = f"{self.client.base_url}{path.lstrip('/')}"
+        try:
+            response = self.client.get(path)
+        except httpx.TimeoutException as error:
+            raise FetchError(url, f"timed out after {self.client.timeout.read}s") from error
+        except httpx.TransportError as error:
+            reason = f"could not reach the GitHub API: {type(error).__name__}: {error}"
+            raise FetchError(url, reason) from error
+        if response.status_code == 404:
+            if missing_ok:
+                return None
+            raise TargetNotFound(
+                self.target, f"not found at {url} (private repos need GITHUB_TOKEN)"
+            )
+        if response.is_error:
+            raise FetchError(url, github_reason(response), response.status_code)
+        return response.json()
+
+
+def github_reason(response: httpx.Response) -> str:
+    """`HTTP 403: API rate limit exceeded ... (rate limit: set GITHUB_TOKEN or wait)`."""
+    try:
+        message = str(response.json().get("message", ""))
+    except (ValueError, AttributeError):
+        message = response.text[:200]
+    reason = (
+        f"HTTP {response.status_code}: {message}" if message else f"HTTP {response.status_code}"
+    )
+    if response.headers.get("x-ratelimit-remaining") == "0" or "rate limit" in message.lower():
+        reason += " (rate limited: set GITHUB_TOKEN or retry after x-ratelimit-reset)"
+    return reason
