@@ -43,8 +43,42 @@ def base_models(
                 else _resolve(name, "prose", line, kb, resolve)
             )
             refs.setdefault(name.lower(), ref)
+    if not refs:
+        for name, found_in, line, family_license in _named_family(repo, card, kb):
+            refs.setdefault(name.lower(), BaseModelRef(name, found_in, family_license,
+                                                       "knowledge-base", line))
     own = (repo.repo_id or "").lower()
     return [r for key, r in refs.items() if key != own]
+
+
+def _named_family(
+    repo: RepoView, card: Card | None, kb: KnowledgeBase
+) -> list[tuple[str, str, int | None, str]]:
+    """The weakest evidence: a model family named in the repo name, the card's title or tags.
+
+    "Stable Diffusion - Pokemon" or "Ovis1.6-Gemma2-9B" say which family a model builds on
+    even when no sentence states the derivation.
+    """
+    candidates: list[tuple[str, str, int | None]] = []
+    if repo.repo_id:
+        candidates.append((repo.repo_id.rsplit("/", 1)[-1], "repo name", None))
+    if card is not None:
+        title = next((s for s in card.sections if s.level == 1), None)
+        if title is not None:
+            candidates.append((title.title, "card title", title.line))
+        tags = " ".join(card.meta_list("tags"))
+        if tags:
+            candidates.append((tags, "metadata:tags", card.field_line("tags")))
+    for text, found_in, line in candidates:
+        low = " " + re.sub(r"[-_/]+", " ", text.lower()) + " "
+        for fam in kb.families:
+            if any(f" {p} " in low or (len(p) > 6 and p in low) for p in _spaced(fam.prose)):
+                return [(fam.name, found_in, line, fam.license)]
+    return []
+
+
+def _spaced(phrases: tuple[str, ...]) -> list[str]:
+    return [re.sub(r"[-_/]+", " ", p) for p in phrases]
 
 
 def _declared(repo: RepoView, card: Card | None) -> list[tuple[str, str, int | None]]:

@@ -25,7 +25,9 @@ def audit_command(
         FailOn | None,
         typer.Option(help="Exit 1 when a finding at or above this severity remains. [default: error]"),
     ] = None,
-    exit_zero: Annotated[bool, typer.Option(help="Always exit 0 (report-only CI runs).")] = False,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Always exit 0 (report-only CI runs).")
+    ] = False,
     config: Annotated[
         Path | None, typer.Option(help="Policy file (default: .genai-tracker.yaml in the target).")
     ] = None,

@@ -1,0 +1,37 @@
+# One entry per job; .ci/run calls `make test`, the README's test command.
+.PHONY: setup test check lint typecheck pytest docs demo bench
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+setup:
+	./scripts/setup
+
+# Everything CI checks: lint, types, generated docs, tests, and the project auditing itself.
+test: setup check
+
+check: lint typecheck pytest selfaudit
+
+lint:
+	$(VENV)/bin/ruff format --check tracker auditors tests benchmarks
+	$(VENV)/bin/ruff check tracker auditors tests benchmarks
+
+typecheck:
+	$(VENV)/bin/mypy
+
+pytest:
+	$(PY) -m pytest -q
+
+selfaudit:
+	$(VENV)/bin/tracker licenses identify data/licenses/apache-2.0.txt
+
+docs:
+	$(VENV)/bin/tracker rules --format markdown > docs/rules.md
+	$(PY) -m tracker.cli.reference > docs/cli.md
+
+demo: setup
+	$(VENV)/bin/tracker demo --out demo-out
+
+bench:
+	$(PY) benchmarks/bench_license_id.py
+	$(PY) benchmarks/bench_audit_cold.py
