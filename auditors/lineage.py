@@ -104,7 +104,8 @@ def _in_prose(card: Card, kb: KnowledgeBase) -> list[tuple[str, int, str | None]
             continue
         tail = line[m.start() : m.end() + 120]
         for rid in _REPO_IN_TEXT.findall(tail):
-            if not rid.lower().startswith(("http", "www")):
+            owner = rid.split("/", 1)[0].lower()
+            if "." not in owner or owner.replace(".", "").isdigit():  # skip huggingface.co/x, github.com/x
                 out.append((rid, n, None))
         if not out:
             low = tail.lower()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from auditors.repo import RepoFile, RepoView
@@ -41,6 +42,11 @@ def arrange(case: dict[str, object]) -> RepoView:
         lines = card.text.split("\n")
         close = next(i for i in range(1, len(lines)) if lines[i].rstrip() == "---")
         view.add(RepoFile("README.md", "\n".join(lines[:close] + lines[close + 1 :]), card.size))
+    if case.get("set_license"):
+        card = view.files["README.md"]
+        assert card.text is not None
+        text = re.sub(r"(?m)^license:.*$", f"license: {case['set_license']}", card.text, count=1)
+        view.add(RepoFile("README.md", text, card.size))
     for name in case.get("binary") or []:  # type: ignore[attr-defined]
         view.add(RepoFile.from_bytes(name, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)))
     return view

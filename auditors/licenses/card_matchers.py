@@ -8,7 +8,9 @@ from auditors.licenses.names import NameFinder
 from auditors.report import Identification
 
 #: `license:` values that mean "see license_name / license_link" rather than naming a license.
-OTHER_VALUES = {"other", "custom", "unknown"}
+OTHER_VALUES = {"other", "custom"}
+#: `license: unknown` is a Hub id that declares no license at all.
+NO_LICENSE_VALUES = {"unknown"}
 #: A License section longer than this is treated as an embedded license text.
 EMBEDDED_TEXT_MIN_WORDS = 60
 
@@ -17,6 +19,8 @@ def declared(card: Card, path: str, kb: KnowledgeBase) -> list[Identification]:
     """What the card's metadata declares: `license`, or `license_name`/`license_link`."""
     out: list[Identification] = []
     for value in card.meta_list("license"):
+        if value.lower() in NO_LICENSE_VALUES:
+            continue
         if value.lower() in OTHER_VALUES:
             out.extend(_other(card, path, kb))
             continue

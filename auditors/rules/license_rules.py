@@ -22,7 +22,8 @@ from auditors.rules.base import Hit, rule
     "A DreamBooth fine-tune whose README has no front matter and whose repo has no LICENSE file.",
 )
 def missing_license(ctx: AuditContext) -> Iterator[Hit]:
-    has_meta = bool(ctx.card and (ctx.card.meta_list("license") or ctx.card.meta_str("license_name")))
+    declared = [v for v in ctx.card.meta_list("license") if v.lower() != "unknown"] if ctx.card else []
+    has_meta = bool(declared or (ctx.card and ctx.card.meta_str("license_name")))
     has_file = bool(ctx.repo.license_files)
     if not has_meta and not has_file:
         yield Hit("No license declared in the card metadata and no license file", ctx.card_path)

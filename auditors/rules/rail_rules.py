@@ -19,7 +19,11 @@ def rail_bases(ctx: AuditContext) -> list[tuple[BaseModelRef, LicenseInfo]]:
     """Base models whose license requires use restrictions to propagate to derivatives."""
     if ctx.is_known_base:
         return []
-    return [(b, i) for b, i in ctx.bases_with_license() if i.has_duty("use-restrictions")]
+    return [
+        (b, i)
+        for b, i in ctx.bases_with_license()
+        if i.family == "rail" and i.has_duty("use-restrictions")
+    ]
 
 
 def _base_line(b: BaseModelRef) -> str:
@@ -156,7 +160,7 @@ def rail_text_weakened(ctx: AuditContext) -> Iterator[Hit]:
             continue
         missing = [r.id for r in analysis.restrictions if r.status == "missing"]
         weak = [r.id for r in analysis.restrictions if r.status == "weakened"]
-        lost = [c.id for c in analysis.clauses if c.status == "missing"]
+        lost = list(dict.fromkeys(c.id for c in analysis.clauses if c.status == "missing"))
         parts = []
         if missing:
             parts.append(f"missing restrictions {', '.join(missing)}")
@@ -164,6 +168,9 @@ def rail_text_weakened(ctx: AuditContext) -> Iterator[Hit]:
             parts.append(f"weakened {', '.join(weak)}")
         if lost:
             parts.append(f"clauses dropped: {', '.join(lost)}")
+        if not parts:
+            reworded = dict.fromkeys(c.id for c in analysis.clauses if c.status == "weakened")
+            parts.append(f"clauses reworded: {', '.join(reworded)}")
         yield Hit(
             f"{analysis.path} is a modified {analysis.reference} text: {'; '.join(parts)}",
             analysis.path, 1, evidence=f"similarity={analysis.similarity}",

@@ -11,8 +11,12 @@ from auditors.report import BaseModelRef, Severity
 from auditors.rules.base import Hit, rule
 from auditors.textnorm import collapse
 
-#: Duties that bind a derivative to its base model's own agreement.
-_BINDING = ("same-license", "license-copy", "share-alike")
+#: Duties that bind a derivative to its base model's own agreement, and what each means.
+_BINDING = {
+    "same-license": "derivatives must stay under {name}",
+    "share-alike": "{name} is share-alike: adaptations must carry the same license",
+    "license-copy": "derivatives must be distributed under {name}, with a copy of it",
+}
 
 
 def _derived_bases(ctx: AuditContext) -> list[tuple[BaseModelRef, LicenseInfo]]:
@@ -26,9 +30,9 @@ def _conflict(base: LicenseInfo, declared: LicenseInfo) -> str | None:
         return f"{base.name} forbids commercial use ({base.cite('non-commercial')})"
     if base.has_duty("use-restrictions") and base.family == "rail":
         return None  # RAIL001–RAIL003 report RAIL bases, clause by clause
-    for kind in _BINDING:
+    for kind, why in _BINDING.items():
         if base.has_duty(kind) and base.family != "permissive":
-            return f"derivatives must stay under {base.name} ({base.cite(kind)})"
+            return f"{why.format(name=base.name)} ({base.cite(kind)})"
     return None
 
 
@@ -110,7 +114,9 @@ def base_naming_rule_missed(ctx: AuditContext) -> Iterator[Hit]:
     "A Llama 3.1 fine-tune whose card never says \"Built with Llama\".",
 )
 def base_attribution_missing(ctx: AuditContext) -> Iterator[Hit]:
-    texts = collapse(" ".join(f.text or "" for f in ctx.repo.files.values()))
+    # A license text quotes the very notice it requires, so only other files can satisfy it.
+    full_texts = {p for p, idents in ctx.files.items() if idents and idents[0].method in ("exact", "similarity")}
+    texts = collapse(" ".join(f.text or "" for p, f in ctx.repo.files.items() if p not in full_texts))
     for base, info in _derived_bases(ctx):
         for duty in info.duties:
             if duty.kind not in ("display-attribution", "notice-text") or not duty.text:

@@ -13,7 +13,7 @@ from auditors.report import Report, Severity
 from auditors.rules import RULES_BY_ID
 from tracker.cli.errors import EXIT_FINDINGS
 from tracker.cli.options import AuditFormat, AuditFormatOpt, FailOn, OutputOpt, ThresholdOpt
-from tracker.errors import TargetNotFound
+from tracker.errors import FetchError, TargetNotFound
 from tracker.settings import Settings
 
 
@@ -87,7 +87,10 @@ def _hub_resolver(settings: Settings):  # type: ignore[no-untyped-def]
     from tracker.remote import fetch_hub_license
 
     def resolve(repo_id: str) -> str | None:
-        license_id, license_name = fetch_hub_license(repo_id, settings)
+        try:
+            license_id, license_name = fetch_hub_license(repo_id, settings)
+        except FetchError:
+            return None  # lineage stays "unknown" for this base; the audit goes on
         if license_id == "other" and license_name:
             return license_name
         return license_id
