@@ -64,7 +64,9 @@ class Card:
         if value is None:
             return []
         items = value if isinstance(value, list) else [value]
-        return [str(v).strip() for v in items if isinstance(v, str | int | float) and str(v).strip()]
+        return [
+            str(v).strip() for v in items if isinstance(v, str | int | float) and str(v).strip()
+        ]
 
     def field_line(self, key: str) -> int | None:
         return self.metadata_lines.get(key)
@@ -79,7 +81,9 @@ def parse_card(text: str) -> Card:
         end = range(top + 1, len(lines))
         close = next((i for i in end if lines[i].rstrip() == "---"), None)
         if close is None:
-            card.metadata_error = f"front matter opened with '---' on line {top + 1} is never closed"
+            card.metadata_error = (
+                f"front matter opened with '---' on line {top + 1} is never closed"
+            )
         else:
             card.has_front_matter = True
             card.body_line = close + 2

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from auditors.card import Card
 from auditors.knowledge import KnowledgeBase, LicenseInfo
 from auditors.policy import Policy
-from auditors.report import BaseModelRef, Identification, RailAnalysis
 from auditors.repo import RepoFile, RepoView
+from auditors.report import BaseModelRef, Identification, RailAnalysis
 
 #: Identifications below this confidence are evidence for a reader, not grounds for a finding.
 CONFIDENT = 0.6
@@ -53,7 +53,9 @@ class AuditContext:
         from_files = [self.info(i.license_id) for _, i in self.file_licenses]
         if any(from_files):
             return [i for i in from_files if i]
-        return [i for i in (self.info(n.license_id) for n in self.named if n.confidence >= 0.8) if i]
+        return [
+            i for i in (self.info(n.license_id) for n in self.named if n.confidence >= 0.8) if i
+        ]
 
     @property
     def all_named_ids(self) -> set[str]:

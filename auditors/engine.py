@@ -10,8 +10,8 @@ from auditors.licenses.card_matchers import declared as declared_licenses
 from auditors.licenses.names import name_finder
 from auditors.lineage import Resolver, base_models
 from auditors.policy import Policy
-from auditors.report import Finding, Identification, RailAnalysis, Report, Suppressed
 from auditors.repo import RepoFile, RepoView
+from auditors.report import Finding, Identification, RailAnalysis, Report, Suppressed
 from auditors.rules import RULES, Rule
 
 __version__ = "0.1.0"
@@ -55,14 +55,23 @@ def build_context(
         declared = declared_licenses(card, card_path, kb)
         named = identify_card_body(card, card_path, kb, threshold)
     files = {
-        f.path: identify_text(f.text, f.path, kb, threshold)  # type: ignore[arg-type]
+        f.path: identify_text(f.text, f.path, kb, threshold)
         for f in repo.license_files
         if f.text is not None and f is not card_file
     }
     unreadable = [f for f in repo.files.values() if f.text is None and _matters(f, card_file)]
     ctx = AuditContext(
-        repo, kb, card, card_path, declared, named, files, [],
-        base_models(repo, card, kb, resolve), unreadable, policy,
+        repo,
+        kb,
+        card,
+        card_path,
+        declared,
+        named,
+        files,
+        [],
+        base_models(repo, card, kb, resolve),
+        unreadable,
+        policy,
     )
     ctx.rail = _rail_analyses(ctx)
     return ctx

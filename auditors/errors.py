@@ -1,9 +1,9 @@
 """Exceptions raised by the auditors library.
 
     AuditError                 base of everything auditors raises on purpose
-    ├── InputError             the thing being audited cannot be read as asked (binary, too large, bad path)
-    ├── KnowledgeBaseError     a file under data/ is missing or malformed (a packaging bug, not user input)
-    └── PolicyError            a maintainer's policy file is invalid (unknown key, ignore without reason)
+    ├── InputError             the audited thing cannot be read (binary, too large, bad path)
+    ├── KnowledgeBaseError     a file under data/ is missing or malformed (a packaging bug)
+    └── PolicyError            a policy file is invalid (unknown key, ignore without reason)
 
 Each carries the facts its message needs, so the CLI can name the input and the next step.
 """

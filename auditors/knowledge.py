@@ -20,6 +20,9 @@ import yaml
 from auditors.errors import KnowledgeBaseError
 from auditors.paths import data_dir
 
+#: libyaml's loader when present: the knowledge base loads on every audit's start-up path.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 FAMILIES = ("rail", "permissive", "copyleft", "non-commercial", "community")
 
 
@@ -166,7 +169,7 @@ def _url_key(url: str) -> str:
 
 def _load_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeBaseError(str(path), f"cannot read knowledge base: {exc}") from exc
     if not isinstance(data, dict) or data.get("schema_version") != 1:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from auditors.card import Card
 from auditors.knowledge import KnowledgeBase
-from auditors.report import BaseModelRef
 from auditors.repo import RepoView
+from auditors.report import BaseModelRef
 
 #: Looks a base model's license up online: repo id -> license id (None when unknown).
 Resolver = Callable[[str], str | None]
@@ -45,8 +45,9 @@ def base_models(
             refs.setdefault(name.lower(), ref)
     if not refs:
         for name, found_in, line, family_license in _named_family(repo, card, kb):
-            refs.setdefault(name.lower(), BaseModelRef(name, found_in, family_license,
-                                                       "knowledge-base", line))
+            refs.setdefault(
+                name.lower(), BaseModelRef(name, found_in, family_license, "knowledge-base", line)
+            )
     own = (repo.repo_id or "").lower()
     return [r for key, r in refs.items() if key != own]
 
@@ -105,7 +106,9 @@ def _in_prose(card: Card, kb: KnowledgeBase) -> list[tuple[str, int, str | None]
         tail = line[m.start() : m.end() + 120]
         for rid in _REPO_IN_TEXT.findall(tail):
             owner = rid.split("/", 1)[0].lower()
-            if "." not in owner or owner.replace(".", "").isdigit():  # skip huggingface.co/x, github.com/x
+            if (
+                "." not in owner or owner.replace(".", "").isdigit()
+            ):  # skip huggingface.co/x, github.com/x
                 out.append((rid, n, None))
         if not out:
             low = tail.lower()
@@ -128,5 +131,6 @@ def _resolve(
     if resolve is not None:
         lid = resolve(repo_id)
         if lid:
-            return BaseModelRef(repo_id, found_in, lid, "hub", line)
+            known_id = lid if lid in kb.licenses else kb.resolve_name(lid) or lid
+            return BaseModelRef(repo_id, found_in, known_id, "hub", line)
     return BaseModelRef(repo_id, found_in, None, "unknown", line)

@@ -65,7 +65,9 @@ def parse_policy(text: str, source: str, rule_ids: Collection[str]) -> Policy:
         raise PolicyError(source, "expected a mapping of settings")
     unknown = sorted(set(data) - _KEYS)
     if unknown:
-        raise PolicyError(source, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_KEYS))}")
+        raise PolicyError(
+            source, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_KEYS))}"
+        )
     fail_on = data.get("fail_on")
     if fail_on is not None and fail_on not in FAIL_ON:
         raise PolicyError(source, f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
@@ -97,7 +99,9 @@ def _severities(raw: Any, source: str, rule_ids: Collection[str]) -> dict[str, S
         elif level in ("error", "warning", "info"):
             out[rule] = Severity(level)
         else:
-            raise PolicyError(source, f"severity of {rule} must be error|warning|info|off, not {level!r}")
+            raise PolicyError(
+                source, f"severity of {rule} must be error|warning|info|off, not {level!r}"
+            )
     return out
 
 
@@ -111,7 +115,9 @@ def _ignore(raw: Any, source: str, rule_ids: Collection[str]) -> Ignore:
     _known_rule(rule, source, rule_ids)
     reason = raw.get("reason")
     if not isinstance(reason, str) or len(reason.strip()) < 10:
-        raise PolicyError(source, f"ignore of {rule} needs a written reason (a sentence, not {reason!r})")
+        raise PolicyError(
+            source, f"ignore of {rule} needs a written reason (a sentence, not {reason!r})"
+        )
     path = raw.get("path")
     return Ignore(str(rule), reason.strip(), str(path) if path else None)
 

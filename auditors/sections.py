@@ -87,7 +87,9 @@ def bias_evaluations(card: Card) -> list[Evidence]:
         if not m:
             continue
         rest = line[: m.start()] + " " + line[m.end() :]
-        if _NUMBER.search(re.sub(r"\b(?:19|20)\d\d\b|\[\d+\]", " ", rest)) or _table_result(lines, n):
+        if _NUMBER.search(re.sub(r"\b(?:19|20)\d\d\b|\[\d+\]", " ", rest)) or _table_result(
+            lines, n
+        ):
             out.append(Evidence(n, line.strip()[:160]))
     return out
 
@@ -103,10 +105,14 @@ def _table_result(lines: list[str], n: int) -> bool:
 def restriction_statements(card: Card) -> list[Evidence]:
     out = []
     in_section = {
-        ln for s in card.sections if _RESTRICTION_HEADING.search(s.title)
+        ln
+        for s in card.sections
+        if _RESTRICTION_HEADING.search(s.title)
         for ln in range(s.line, s.end_line + 1)
     }
     for n, line in enumerate(card.lines, start=1):
-        if n >= card.body_line and (_RESTRICTION_SENTENCE.search(line) or (n in in_section and line.strip())):
+        if n >= card.body_line and (
+            _RESTRICTION_SENTENCE.search(line) or (n in in_section and line.strip())
+        ):
             out.append(Evidence(n, line.strip()[:160]))
     return out

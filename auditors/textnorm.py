@@ -27,11 +27,28 @@ def strip_front_matter(text: str) -> tuple[str, int]:
     return text[m.end() :], m.group(0).count("\n")
 
 
+#: Copyright-holder lines are dropped only among a file's first lines, where people add them;
+#: a copyright sentence inside a license (a required Notice text) is part of what it says.
+HEADER_LINES = 8
+
+
+def strip_copyright_header(text: str) -> str:
+    lines = text.split("\n")
+    head = [i for i, ln in enumerate(lines) if ln.strip()][:HEADER_LINES]
+    for i in head:
+        if _COPYRIGHT.match(lines[i]):
+            lines[i] = ""
+    return "\n".join(lines)
+
+
+def line_words(text: str) -> list[str]:
+    """Lower-cased, spelling-unified words of `text` as it is."""
+    return [_SPELLING.get(w, w) for w in _WORD.findall(text.lower().replace("’", "'"))]
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased words of `text` with copyright lines removed."""
-    text = _COPYRIGHT.sub(" ", text)
-    found = _WORD.findall(text.lower().replace("’", "'"))
-    return [_SPELLING.get(w, w) for w in found]
+    """Lower-cased words of `text`, without a copyright-holder header."""
+    return line_words(strip_copyright_header(text))
 
 
 def shingles(ws: list[str]) -> set[Shingle]:

@@ -21,7 +21,7 @@ def corpus_file(rel: str) -> RepoFile:
 def corpus_repo(
     repo_id: str | None, card: str | None, files: dict[str, str] | None = None
 ) -> RepoView:
-    """A repo arranged from corpus files: `card` becomes README.md, `files` maps name -> corpus path."""
+    """A repo arranged from corpus files: `card` is README.md; `files` maps name -> corpus path."""
     view = RepoView(name=repo_id or "local", repo_id=repo_id)
     if card is not None:
         data = (CORPUS / card).read_bytes()

@@ -18,7 +18,10 @@ RELICENSED = DEMO / "UCLA-AGI" / "Llama-3-Instruct-8B-SPPO-Iter3"
 
 def tracker(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tracker.cli", *args], capture_output=True, text=True, cwd=cwd,
+        [sys.executable, "-m", "tracker.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
         timeout=120,
     )
 
@@ -44,11 +47,20 @@ def test_json_report_has_the_documented_keys() -> None:
     report = json.loads(tracker("audit", str(RELICENSED), "--format", "json").stdout)
     assert report["schema_version"] == 1
     assert list(report) == [
-        "schema_version", "tool", "target", "licenses", "base_models", "rail_analysis",
-        "findings", "suppressed", "summary",
+        "schema_version",
+        "tool",
+        "target",
+        "licenses",
+        "base_models",
+        "rail_analysis",
+        "findings",
+        "suppressed",
+        "summary",
     ]
     assert [d["id"] for d in report["licenses"]["declared"]] == ["apache-2.0"]
-    assert any(d["id"] == "apache-2.0" and d["path"] == "LICENSE" for d in report["licenses"]["detected"])
+    assert any(
+        d["id"] == "apache-2.0" and d["path"] == "LICENSE" for d in report["licenses"]["detected"]
+    )
     assert report["base_models"][0]["license"] == "llama3"
     finding = next(f for f in report["findings"] if f["rule"] == "UP001")
     assert set(finding) >= {"rule", "severity", "message", "path", "line", "fix"}
@@ -91,7 +103,8 @@ def test_policy_file_in_repo_overrides_and_ignores_with_reason(tmp_path: Path) -
         _write(tmp_path / f.name, f.read_bytes())
     _write(
         tmp_path / ".genai-tracker.yaml",
-        b"severity: {UP003: off}\nignore:\n  - rule: UP001\n    reason: Meta granted us a separate written license.\n",
+        b"severity: {UP003: off}\nignore:\n  - rule: UP001\n"
+        b"    reason: Meta granted us a separate written license.\n",
     )
     res = tracker("audit", str(tmp_path), "--format", "json")
     report = json.loads(res.stdout)

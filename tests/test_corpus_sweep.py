@@ -14,7 +14,9 @@ def test_every_corpus_card_audits_without_error() -> None:
     assert len(CARDS) > 600
     fired: Counter[str] = Counter()
     for path in CARDS:
-        view = RepoView(path.stem, {"README.md": RepoFile.from_bytes("README.md", path.read_bytes())})
+        view = RepoView(
+            path.stem, {"README.md": RepoFile.from_bytes("README.md", path.read_bytes())}
+        )
         report = audit(view)
         fired.update({f.rule for f in report.findings})
         for f in report.findings:

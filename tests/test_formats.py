@@ -46,9 +46,13 @@ def test_sarif_results_meet_github_code_scanning_requirements(report) -> None:  
 
 
 def test_json_is_stable_across_runs(report) -> None:  # type: ignore[no-untyped-def]
-    again = audit(corpus_repo("alkiskoudounas/sd-pokemon-256px",
-                              "cards/alkiskoudounas__sd-pokemon-256px.md",
-                              {"LICENSE": "licenses/mit.txt"}))
+    again = audit(
+        corpus_repo(
+            "alkiskoudounas/sd-pokemon-256px",
+            "cards/alkiskoudounas__sd-pokemon-256px.md",
+            {"LICENSE": "licenses/mit.txt"},
+        )
+    )
     assert get_formatter("json")(report) == get_formatter("json")(again)
 
 

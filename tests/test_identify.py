@@ -53,7 +53,9 @@ def rewrap(text: str, width: int) -> str:
 
 def markdownify(text: str) -> str:
     lines = text.split("\n")
-    out = [f"# {lines[0]}"] + [f"**{ln}**" if ln.isupper() and ln.strip() else ln for ln in lines[1:]]
+    out = [f"# {lines[0]}"] + [
+        f"**{ln}**" if ln.isupper() and ln.strip() else ln for ln in lines[1:]
+    ]
     return "Copyright (c) 2024 Example Labs\n\n" + "\n".join(out)
 
 
@@ -107,7 +109,10 @@ def test_identification_reports_matched_lines() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("This model is released under the CreativeML OpenRAIL-M license.", "creativeml-openrail-m"),
+        (
+            "This model is released under the CreativeML OpenRAIL-M license.",
+            "creativeml-openrail-m",
+        ),
         ("Licensed under the Apache License, Version 2.0.", "apache-2.0"),
         ("Use of this model is governed by the Llama 2 Community License Agreement.", "llama2"),
         ("## License\n\nThis model is under the MIT license.", "mit"),
@@ -128,5 +133,8 @@ def test_metadata_license_other_with_license_name() -> None:
     card = "---\nlicense: other\nlicense_name: yi-license\nlicense_link: LICENSE\n---\n# Yi\n"
     found = identify_card(card)[0]
     assert (found.license_id, found.method, found.field, found.line_start) == (
-        "yi-license", "license-name", "license_name", 3,
+        "yi-license",
+        "license-name",
+        "license_name",
+        3,
     )

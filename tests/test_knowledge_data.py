@@ -14,9 +14,20 @@ from auditors.textnorm import collapse, strip_front_matter
 KB = load_knowledge_base()
 LICENSES = data_dir() / "licenses"
 DUTY_KINDS = {
-    "use-restrictions", "notify-restrictions", "license-copy", "modification-notice",
-    "retain-notices", "notice-text", "display-attribution", "name-prefix", "same-license",
-    "share-alike", "non-commercial", "attribution", "acceptable-use-policy", "no-competing-models",
+    "use-restrictions",
+    "notify-restrictions",
+    "license-copy",
+    "modification-notice",
+    "retain-notices",
+    "notice-text",
+    "display-attribution",
+    "name-prefix",
+    "same-license",
+    "share-alike",
+    "non-commercial",
+    "attribution",
+    "acceptable-use-policy",
+    "no-competing-models",
 }
 
 
@@ -24,7 +35,9 @@ def _flat(text: str) -> str:
     return re.sub(r"[*_`#>]", "", collapse(strip_front_matter(text)[0]))
 
 
-TEXTS = {p.name: _flat(p.read_text(encoding="utf-8", errors="replace")) for p in LICENSES.glob("*.txt")}
+TEXTS = {
+    p.name: _flat(p.read_text(encoding="utf-8", errors="replace")) for p in LICENSES.glob("*.txt")
+}
 
 
 def _present(quote: str, files: tuple[str, ...]) -> bool:
@@ -40,7 +53,9 @@ def test_every_duty_quotes_its_license_text(lic) -> None:  # type: ignore[no-unt
     for duty in lic.duties:
         assert duty.kind in DUTY_KINDS, f"{lic.id}: unknown duty kind {duty.kind}"
         if lic.texts:
-            assert _present(duty.quote, lic.texts), f"{lic.id} {duty.cite}: quote not in text: {duty.quote[:80]}"
+            assert _present(duty.quote, lic.texts), (
+                f"{lic.id} {duty.cite}: quote not in text: {duty.quote[:80]}"
+            )
 
 
 @pytest.mark.parametrize("key", sorted(KB.restriction_sets))
@@ -85,10 +100,32 @@ def test_license_manifest_hashes_match_the_files() -> None:
 
 def test_required_licenses_are_known() -> None:
     required = [
-        "creativeml-openrail-m", "openrail++", "bigscience-openrail-m", "bigscience-bloom-rail-1.0",
-        "bigcode-openrail-m", "openrail", "llama2", "llama3", "llama3.1", "gemma", "mit",
-        "apache-2.0", "bsd-2-clause", "bsd-3-clause", "gpl-2.0", "gpl-3.0", "agpl-3.0",
-        "lgpl-2.1", "lgpl-3.0", "mpl-2.0", "cc0-1.0", "cc-by-4.0", "cc-by-sa-4.0", "cc-by-nc-4.0",
-        "cc-by-nc-sa-4.0", "cc-by-nc-nd-4.0", "unlicense",
+        "creativeml-openrail-m",
+        "openrail++",
+        "bigscience-openrail-m",
+        "bigscience-bloom-rail-1.0",
+        "bigcode-openrail-m",
+        "openrail",
+        "llama2",
+        "llama3",
+        "llama3.1",
+        "gemma",
+        "mit",
+        "apache-2.0",
+        "bsd-2-clause",
+        "bsd-3-clause",
+        "gpl-2.0",
+        "gpl-3.0",
+        "agpl-3.0",
+        "lgpl-2.1",
+        "lgpl-3.0",
+        "mpl-2.0",
+        "cc0-1.0",
+        "cc-by-4.0",
+        "cc-by-sa-4.0",
+        "cc-by-nc-4.0",
+        "cc-by-nc-sa-4.0",
+        "cc-by-nc-nd-4.0",
+        "unlicense",
     ]
     assert [r for r in required if r not in KB.licenses] == []

@@ -43,7 +43,9 @@ def test_generated_cli_reference_is_up_to_date() -> None:
     assert page == reference() + "\n", "docs/cli.md is stale: run `make docs`"
 
 
-@pytest.mark.parametrize("path,cmd", commands(), ids=lambda x: " ".join(x) if isinstance(x, list) else "")
+@pytest.mark.parametrize(
+    "path,cmd", commands(), ids=lambda x: " ".join(x) if isinstance(x, list) else ""
+)
 def test_every_command_has_help_with_an_example(path, cmd) -> None:  # type: ignore[no-untyped-def]
     assert cmd.help, f"{' '.join(path)} has no help"
     if not getattr(cmd, "commands", None):

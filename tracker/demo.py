@@ -45,7 +45,9 @@ def run_demo(out: Path, snapshot: Path | None = None) -> Path:
                 (out / f"{stem}.{ext}").write_text(get_formatter(fmt)(report), encoding="utf-8")
             reports.append((repo_id, report))
             progress.advance(task)
-    (out / "findings-by-rule.svg").write_text(bar_chart_svg(_rule_counts(reports)), encoding="utf-8")
+    (out / "findings-by-rule.svg").write_text(
+        bar_chart_svg(_rule_counts(reports)), encoding="utf-8"
+    )
     index = out / "index.md"
     index.write_text(index_markdown(reports), encoding="utf-8")
     return index
@@ -73,9 +75,8 @@ def index_markdown(reports: list[tuple[str, Report]]) -> str:
         errors = sum(f.severity.value == "error" for f in r.findings)
         warnings = sum(f.severity.value == "warning" for f in r.findings)
         stem = repo_id.replace("/", "__")
-        lines.append(
-            f"| {repo_id} | {declared} | {bases} | {errors} | {warnings} | {rules} | [md]({stem}.md) |"
-        )
+        cells = [repo_id, declared, bases, str(errors), str(warnings), rules, f"[md]({stem}.md)"]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -50,8 +50,14 @@ def _other(card: Card, path: str, kb: KnowledgeBase) -> list[Identification]:
         note = None if lid else f"license_name '{name}' is not a license we know"
         out.append(
             Identification(
-                lid or f"other:{name}", 0.95 if lid else 0.3, "license-name", path, line, line,
-                field="license_name", note=note,
+                lid or f"other:{name}",
+                0.95 if lid else 0.3,
+                "license-name",
+                path,
+                line,
+                line,
+                field="license_name",
+                note=note,
             )
         )
     if link:
@@ -64,8 +70,16 @@ def _other(card: Card, path: str, kb: KnowledgeBase) -> list[Identification]:
     if not out:
         line = card.field_line("license")
         out.append(
-            Identification("other", 0.2, "metadata", path, line, line, field="license",
-                           note="license: other without a name we can resolve")
+            Identification(
+                "other",
+                0.2,
+                "metadata",
+                path,
+                line,
+                line,
+                field="license",
+                note="license: other without a name we can resolve",
+            )
         )
     return out
 

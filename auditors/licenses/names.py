@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from auditors.knowledge import KnowledgeBase, name_key
 from auditors.report import Identification
 
+_URL = re.compile(r"https?://[^\s)\]>\"'`]+")
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|$)", re.MULTILINE)
 _LICENSE_TALK = re.compile(r"licen[sc]|\bterms of use\b", re.IGNORECASE)
 _DECLARING = re.compile(
     r"(?:under|licen[sc]e[sd]?\s*(?:is|:|as)|licen[sc]e\s*$|terms of)\s*(?:the\s+)?$", re.IGNORECASE
 )
-#: Names too generic to count on their own in prose ("other", "unknown").
-_IGNORED = {"other", "unknown", "none", "custom"}
+#: Names too generic to count on their own in prose: "other", and "llama", which names a
+#: family with five different licenses, not one of them (a versioned name still counts).
+_IGNORED = {"other", "unknown", "none", "custom", "llama"}
 #: Short names that only count when "licen[sc]e" is right beside them ("MIT license").
 _SHORT = 4
 
@@ -34,16 +36,23 @@ class _Name:
 
 class NameFinder:
     def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
         items = [(k, lid) for k, lid in kb.alias_items() if k and k not in _IGNORED]
         self._names = [_Name(k, lid) for k, lid in items]
         alternation = "|".join(re.escape(n.key) for n in self._names)
         self._pattern = re.compile(rf"(?<![a-z0-9+])(?:{alternation})(?![a-z0-9+]|\.\d)")
         self._by_key = {n.key: n.license_id for n in self._names}
 
-    def in_text(self, text: str, path: str, first_line: int = 1) -> list[Identification]:
-        """License names in sentences about licensing, best first, one per license id."""
+    def in_text(
+        self, text: str, path: str, first_line: int = 1, everywhere: bool = False
+    ) -> list[Identification]:
+        """License names and links in sentences about licensing, best first, one per license.
+
+        `everywhere` reads every sentence, for a file that is all about licensing (a LICENSE
+        holding only "[BigScience RAIL]" or a URL).
+        """
         found: dict[str, Identification] = {}
-        for line_no, sentence, start in _license_sentences(text, first_line):
+        for line_no, sentence, start in _license_sentences(text, first_line, everywhere):
             for ident in self._in_sentence(sentence, path, line_no, start):
                 prev = found.get(ident.license_id)
                 if prev is None or ident.confidence > prev.confidence:
@@ -52,6 +61,10 @@ class NameFinder:
 
     def _in_sentence(self, sentence: str, path: str, line: int, start: int) -> list[Identification]:
         out = []
+        for url in _URL.findall(sentence):
+            lid = self._kb.resolve_url(url.rstrip(".,;"))
+            if lid:
+                out.append(Identification(lid, 0.8, "license-link", path, line, line, note=url))
         # Alternatives are sorted longest first, so each match is the longest name at its place.
         for m in self._pattern.finditer(name_key(sentence)):
             key = m.group(0)
@@ -73,7 +86,7 @@ class NameFinder:
 
 
 def _names_license(sentence: str, key: str) -> bool:
-    """"MIT license", "the ISC licence": a short name counts only right before the word."""
+    """ "MIT license", "the ISC licence": a short name counts only right before the word."""
     return bool(re.search(rf"\b{re.escape(key)}\W+licen[sc]e", sentence, re.IGNORECASE))
 
 
@@ -84,11 +97,11 @@ def _declares(sentence: str, key: str) -> bool:
     return at >= 0 and bool(_DECLARING.search(low[:at]))
 
 
-def _license_sentences(text: str, first_line: int) -> list[tuple[int, str, int]]:
+def _license_sentences(text: str, first_line: int, everywhere: bool) -> list[tuple[int, str, int]]:
     out = []
     for m in _SENTENCE.finditer(text):
         s = m.group(0)
-        if _LICENSE_TALK.search(s):
+        if everywhere or _LICENSE_TALK.search(s):
             out.append((text.count("\n", 0, m.start()) + first_line, s, m.start()))
     return out
 

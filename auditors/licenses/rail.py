@@ -1,4 +1,4 @@
-"""Compare a RAIL-style text with the reference it resembles: which restrictions and clauses survive.
+"""Compare a RAIL-style text with its reference: which restrictions and clauses survive.
 
 Each use-based restriction and each distribution clause is located by the words the knowledge
 base quotes for it. A restriction whose quoted words are mostly present is `present`; partly
@@ -15,8 +15,13 @@ from auditors.textnorm import strip_front_matter, words
 PRESENT = 0.8
 WEAKENED = 0.4
 #: The distribution clauses of a RAIL whose survival we report.
-CLAUSE_KINDS = ("use-restrictions", "notify-restrictions", "license-copy", "modification-notice",
-                "retain-notices")
+CLAUSE_KINDS = (
+    "use-restrictions",
+    "notify-restrictions",
+    "license-copy",
+    "modification-notice",
+    "retain-notices",
+)
 
 
 def _grams(ws: list[str], n: int) -> set[tuple[str, ...]]:

@@ -8,33 +8,39 @@ in the wild), then prose naming a license (short notices).
 
 from __future__ import annotations
 
-import re
-
 from auditors.knowledge import KnowledgeBase
 from auditors.licenses.names import NameFinder
 from auditors.licenses.references import Overlap, ReferenceIndex
 from auditors.report import Identification
-from auditors.textnorm import line_of_offset, strip_front_matter
+from auditors.textnorm import (
+    Shingle,
+    line_of_offset,
+    line_words,
+    strip_copyright_header,
+    strip_front_matter,
+)
 
 #: Share of a text's shingles that must come from one reference to call it that license.
 MATCH_THRESHOLD = 0.6
 #: References scoring within this of the best are reported as alternatives, not guessed between.
 TIE_MARGIN = 0.005
+#: Shingles only one of several equally good references explains, needed to prefer it.
+MIN_UNIQUE_EVIDENCE = 2
+#: Coverage difference under which equally contained references stay a tie.
+COVERAGE_TIE = 0.05
 #: Fewest shared shingles for a similarity match (shorter texts go to the prose matcher).
 MIN_MATCHED = 12
+#: A license file this short is read as a name or link ("[BigScience RAIL]", a URL).
+SHORT_TEXT_WORDS = 40
 #: Residue of a file, unexplained by its best match, that is searched for a second license.
 SECOND_LICENSE_MIN_SHARE = 0.25
 
-_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
-
 
 def _words_with_lines(text: str, first_line: int) -> tuple[list[str], list[int]]:
-    from auditors.textnorm import words as norm_words
-
     ws: list[str] = []
     lines: list[int] = []
-    for n, line in enumerate(text.split("\n"), start=first_line):
-        found = norm_words(line)
+    for n, line in enumerate(strip_copyright_header(text).split("\n"), start=first_line):
+        found = line_words(line)
         ws.extend(found)
         lines.extend([n] * len(found))
     return ws, lines
@@ -54,7 +60,9 @@ def identify_text(
         return []
     exact = index.exact(tuple(ws))
     if exact is not None:
-        return [Identification(exact.license_id, 1.0, "exact", path, lines[0], lines[-1], coverage=1.0)]
+        return [
+            Identification(exact.license_id, 1.0, "exact", path, lines[0], lines[-1], coverage=1.0)
+        ]
     positions = {(ws[i], ws[i + 1], ws[i + 2]): i for i in range(len(ws) - 2)}
     found = _similar(set(positions), index, path, lines, positions, threshold)
     if found:
@@ -62,7 +70,7 @@ def identify_text(
     titled = _title_claim(body, skipped, path, names, index, set(positions))
     if titled:
         return [titled]
-    return names.in_text(body, path, first_line=skipped + 1)
+    return names.in_text(body, path, first_line=skipped + 1, everywhere=len(ws) <= SHORT_TEXT_WORDS)
 
 
 def _similar(
@@ -80,18 +88,13 @@ def _similar(
         overlaps = _best_per_license(index.overlaps(remaining))
         if not overlaps:
             break
-        best = overlaps[0]
+        best, ties = _break_tie(overlaps, remaining)
         share = best.matched / total
         enough = best.containment >= threshold if not results else share >= SECOND_LICENSE_MIN_SHARE
         if not enough or best.matched < MIN_MATCHED:
             break
         matched = remaining & best.reference.shingles
         idx = sorted(positions[s] for s in matched)
-        ties = tuple(
-            o.reference.license_id
-            for o in overlaps[1:]
-            if best.containment - o.containment <= TIE_MARGIN
-        )
         results.append(
             Identification(
                 best.reference.license_id,
@@ -108,6 +111,35 @@ def _similar(
         if len(remaining) / total < SECOND_LICENSE_MIN_SHARE:
             break
     return results
+
+
+def _break_tie(overlaps: list[Overlap], cand: set[Shingle]) -> tuple[Overlap, tuple[str, ...]]:
+    """The best reference, or the first of several that match equally well and their ids.
+
+    Near-identical templates (DeepFloyd IF and SDXL 0.9 research; Llama 3.1 and 3.2) score
+    alike overall; what decides is evidence only one of them explains: shingles of the
+    candidate found in one reference and in none of the others (a name, a version).
+    """
+    group = [o for o in overlaps if overlaps[0].containment - o.containment <= TIE_MARGIN]
+    if len(group) == 1:
+        return group[0], ()
+    unique = []
+    for o in group:
+        others = set().union(*(g.reference.shingles for g in group if g is not o))
+        unique.append(len((cand & o.reference.shingles) - others))
+    ranked = sorted(zip(unique, range(len(group)), strict=True), reverse=True)
+    (top, i), (second, _) = ranked[0], ranked[1]
+    if top >= MIN_UNIQUE_EVIDENCE and top > second:
+        return group[i], ()
+    # No distinguishing words: a text that *is* one license while being contained in a longer
+    # one (GPL-3.0 inside the LGPL-3.0 text) is the one it covers whole.
+    best = max(group, key=lambda o: o.coverage)
+    alike = tuple(
+        o.reference.license_id
+        for o in group
+        if o is not best and best.coverage - o.coverage <= COVERAGE_TIE
+    )
+    return best, alike
 
 
 def _best_per_license(overlaps: list[Overlap]) -> list[Overlap]:

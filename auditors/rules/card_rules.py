@@ -76,7 +76,8 @@ def bias_section_missing(ctx: AuditContext) -> Iterator[Hit]:
     "Saying that a model may be biased is not measuring it: a bias evaluation names a benchmark "
     "or method (WinoBias, BBQ, CrowS-Pairs, ToxiGen, FairFace…) and reports results.",
     "Evaluate on a bias benchmark suited to the modality and report the scores in the card.",
-    "A card whose limitations section says 'the model may reproduce social biases' and nothing more.",
+    "A card whose limitations section says 'the model may reproduce social biases' "
+    "and nothing more.",
 )
 def bias_evaluation_missing(ctx: AuditContext) -> Iterator[Hit]:
     if ctx.card is not None and bias_evaluations(ctx.card):
@@ -103,5 +104,7 @@ def template_placeholders_left(ctx: AuditContext) -> Iterator[Hit]:
         more = f" ({len(found)} in all)" if len(found) > 1 else ""
         yield Hit(
             f"Template placeholder '{first.text}' left in{more}",
-            ctx.card_path, first.line, evidence=first.text,
+            ctx.card_path,
+            first.line,
+            evidence=first.text,
         )

@@ -22,7 +22,9 @@ from auditors.rules.base import Hit, rule
     "A DreamBooth fine-tune whose README has no front matter and whose repo has no LICENSE file.",
 )
 def missing_license(ctx: AuditContext) -> Iterator[Hit]:
-    declared = [v for v in ctx.card.meta_list("license") if v.lower() != "unknown"] if ctx.card else []
+    declared = (
+        [v for v in ctx.card.meta_list("license") if v.lower() != "unknown"] if ctx.card else []
+    )
     has_meta = bool(declared or (ctx.card and ctx.card.meta_str("license_name")))
     has_file = bool(ctx.repo.license_files)
     if not has_meta and not has_file:
@@ -50,7 +52,9 @@ def unknown_license_id(ctx: AuditContext) -> Iterator[Hit]:
         hint = f" (did you mean `{guess}`?)" if guess and ctx.kb.is_hub_id(guess) else ""
         yield Hit(
             f"`license: {value}` is not a Hub license identifier{hint}",
-            ctx.card_path, ctx.card_line("license"), "license",
+            ctx.card_path,
+            ctx.card_line("license"),
+            "license",
         )
 
 
@@ -71,7 +75,9 @@ def other_license_unnamed(ctx: AuditContext) -> Iterator[Hit]:
     if missing:
         yield Hit(
             f"`license: other` without {' and '.join(f'`{k}`' for k in missing)}",
-            ctx.card_path, ctx.card_line("license"), "license",
+            ctx.card_path,
+            ctx.card_line("license"),
+            "license",
         )
 
 
@@ -96,7 +102,9 @@ def declared_contradicts_file(ctx: AuditContext) -> Iterator[Hit]:
         yield Hit(
             f"Metadata declares {names} but {path} holds {ident.license_id} "
             f"({ident.confidence:.0%} match)",
-            path, ident.line_start, evidence=f"method={ident.method}",
+            path,
+            ident.line_start,
+            evidence=f"method={ident.method}",
         )
 
 

@@ -27,5 +27,7 @@ def license_not_allowed(ctx: AuditContext) -> Iterator[Hit]:
             why = "denied" if lid in deny else "not in allow_licenses"
             yield Hit(
                 f"License {lid} is {why} by {ctx.policy.source}",
-                ident.path, ident.line_start, ident.field,
+                ident.path,
+                ident.line_start,
+                ident.field,
             )

@@ -53,7 +53,10 @@ def rail_derivative_drops_restrictions(ctx: AuditContext) -> Iterator[Hit]:
     yield Hit(
         f"Derivative of {base.repo_id} ({info.name}) is distributed under {names}, which carries "
         f"none of its use-based restrictions ({info.cite('use-restrictions')})",
-        ctx.card_path, ctx.card_line("license"), "license", evidence=_base_line(base),
+        ctx.card_path,
+        ctx.card_line("license"),
+        "license",
+        evidence=_base_line(base),
     )
 
 
@@ -82,7 +85,10 @@ def rail_license_copy_missing(ctx: AuditContext) -> Iterator[Hit]:
     yield Hit(
         f"Derivative of {base.repo_id} {what}: {info.cite('license-copy')} requires a copy of the "
         f"{info.name} text",
-        ctx.card_path, base.line, "base_model" if base.line else None, evidence=_base_line(base),
+        ctx.card_path,
+        base.line,
+        "base_model" if base.line else None,
+        evidence=_base_line(base),
     )
 
 
@@ -103,8 +109,7 @@ def rail_restrictions_not_notified(ctx: AuditContext) -> Iterator[Hit]:
     if not bases:
         return
     rail_named = any(
-        (i := ctx.info(lid)) is not None and i.carries_use_restrictions
-        for lid in ctx.all_named_ids
+        (i := ctx.info(lid)) is not None and i.carries_use_restrictions for lid in ctx.all_named_ids
     )
     if rail_named or (ctx.card is not None and restriction_statements(ctx.card)):
         return
@@ -112,7 +117,9 @@ def rail_restrictions_not_notified(ctx: AuditContext) -> Iterator[Hit]:
     yield Hit(
         f"Derivative of {base.repo_id} names no license with use restrictions and lists none "
         f"({info.cite('notify-restrictions')})",
-        ctx.card_path, None, evidence=_base_line(base),
+        ctx.card_path,
+        None,
+        evidence=_base_line(base),
     )
 
 
@@ -137,7 +144,9 @@ def rail_derivation_not_stated(ctx: AuditContext) -> Iterator[Hit]:
             families = ", ".join(f.name for f in ctx.kb.family_for_license(info.id))
             yield Hit(
                 f"Declares {info.id}, the license of {families}, but names no base model",
-                ctx.card_path, ctx.card_line("license"), "license",
+                ctx.card_path,
+                ctx.card_line("license"),
+                "license",
             )
             return
 
@@ -173,5 +182,7 @@ def rail_text_weakened(ctx: AuditContext) -> Iterator[Hit]:
             parts.append(f"clauses reworded: {', '.join(reworded)}")
         yield Hit(
             f"{analysis.path} is a modified {analysis.reference} text: {'; '.join(parts)}",
-            analysis.path, 1, evidence=f"similarity={analysis.similarity}",
+            analysis.path,
+            1,
+            evidence=f"similarity={analysis.similarity}",
         )

@@ -46,7 +46,8 @@ def _conflict(base: LicenseInfo, declared: LicenseInfo) -> str | None:
     "to be distributed under their own agreement with a copy of it (Llama 2 §1.b.i, Llama 3 "
     "§1.b.i(A), Gemma §3.1, Stability Community §IV.a). The naming and attribution parts of those "
     "duties are checked by UP002 and UP003.",
-    "Declare the base model's license (e.g. `license: llama3`, `license: gemma`) and ship its text.",
+    "Declare the base model's license (e.g. `license: llama3`, `license: gemma`) and ship its "
+    "text.",
     "A Llama 3 fine-tune declaring `license: apache-2.0`; a Gemma 2 derivative declaring MIT.",
 )
 def license_conflicts_with_base(ctx: AuditContext) -> Iterator[Hit]:
@@ -56,7 +57,9 @@ def license_conflicts_with_base(ctx: AuditContext) -> Iterator[Hit]:
             if why:
                 yield Hit(
                     f"Declares {declared.id} for a derivative of {base.repo_id}: {why}",
-                    ctx.card_path, ctx.card_line("license"), "license",
+                    ctx.card_path,
+                    ctx.card_line("license"),
+                    "license",
                     evidence=f"{base.repo_id} ({base.license_id}, from {base.license_source})",
                 )
                 return
@@ -77,8 +80,8 @@ def _model_name(ctx: AuditContext) -> str | None:
     "base-naming-rule-missed",
     "Derivative's name does not begin with the name its base model's license requires",
     Severity.WARNING,
-    "Llama 3 requires derivatives that are distributed to include \"Llama 3\" at the beginning of "
-    "the model name; Llama 3.1 and later require \"Llama\" (last sentence of §1.b.i).",
+    'Llama 3 requires derivatives that are distributed to include "Llama 3" at the beginning of '
+    'the model name; Llama 3.1 and later require "Llama" (last sentence of §1.b.i).',
     "Rename the model so that its name begins with the required prefix (e.g. `Llama-3-MyModel`).",
     "`NousResearch/Hermes-2-Pro-Llama-3-8B`, a Llama 3 derivative whose name starts with 'Hermes'.",
 )
@@ -97,7 +100,9 @@ def base_naming_rule_missed(ctx: AuditContext) -> Iterator[Hit]:
             yield Hit(
                 f"Model name '{name}' does not begin with \"{duty.text}\" as {info.name} "
                 f"{duty.cite} requires of derivatives of {base.repo_id}",
-                ctx.card_path, None, evidence=f"{duty.cite}: {duty.quote}",
+                ctx.card_path,
+                None,
+                evidence=f"{duty.cite}: {duty.quote}",
             )
             return
 
@@ -107,16 +112,22 @@ def base_naming_rule_missed(ctx: AuditContext) -> Iterator[Hit]:
     "base-attribution-missing",
     "Required attribution or notice of the base model's license is missing",
     Severity.WARNING,
-    "Community licenses require fixed attribution: Llama 3 \"Built with Meta Llama 3\" and 3.1+ "
-    "\"Built with Llama\" displayed prominently (§1.b.i), a Notice text file (Llama 2+ §1.b.iii, "
-    "Gemma §3.1, Stability licenses), \"Powered by Stability AI\" (Stability Community §IV.a).",
+    'Community licenses require fixed attribution: Llama 3 "Built with Meta Llama 3" and 3.1+ '
+    '"Built with Llama" displayed prominently (§1.b.i), a Notice text file (Llama 2+ §1.b.iii, '
+    'Gemma §3.1, Stability licenses), "Powered by Stability AI" (Stability Community §IV.a).',
     "Add the required sentence to the model card and the Notice text to a NOTICE file.",
-    "A Llama 3.1 fine-tune whose card never says \"Built with Llama\".",
+    'A Llama 3.1 fine-tune whose card never says "Built with Llama".',
 )
 def base_attribution_missing(ctx: AuditContext) -> Iterator[Hit]:
     # A license text quotes the very notice it requires, so only other files can satisfy it.
-    full_texts = {p for p, idents in ctx.files.items() if idents and idents[0].method in ("exact", "similarity")}
-    texts = collapse(" ".join(f.text or "" for p, f in ctx.repo.files.items() if p not in full_texts))
+    full_texts = {
+        p
+        for p, idents in ctx.files.items()
+        if idents and idents[0].method in ("exact", "similarity")
+    }
+    texts = collapse(
+        " ".join(f.text or "" for p, f in ctx.repo.files.items() if p not in full_texts)
+    )
     for base, info in _derived_bases(ctx):
         for duty in info.duties:
             if duty.kind not in ("display-attribution", "notice-text") or not duty.text:
@@ -124,7 +135,9 @@ def base_attribution_missing(ctx: AuditContext) -> Iterator[Hit]:
             if collapse(duty.text).rstrip(".") not in texts:
                 what = "display" if duty.kind == "display-attribution" else "Notice text"
                 yield Hit(
-                    f"No \"{duty.text}\" found ({what} required by {info.name} {duty.cite} for "
+                    f'No "{duty.text}" found ({what} required by {info.name} {duty.cite} for '
                     f"derivatives of {base.repo_id})",
-                    ctx.card_path, None, evidence=duty.quote,
+                    ctx.card_path,
+                    None,
+                    evidence=duty.quote,
                 )

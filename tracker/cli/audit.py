@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from auditors.policy import POLICY_FILENAMES, Policy, parse_policy
+from auditors.repo import RepoFile
 from auditors.report import Report, Severity
 from auditors.rules import RULES_BY_ID
 from tracker.cli.errors import EXIT_FINDINGS
@@ -18,12 +20,16 @@ from tracker.settings import Settings
 
 
 def audit_command(
-    target: Annotated[str, typer.Argument(help="Directory, model card file, Hub repo id or GitHub URL.")],
+    target: Annotated[
+        str, typer.Argument(help="Directory, model card file, Hub repo id or GitHub URL.")
+    ],
     fmt: AuditFormatOpt = AuditFormat.text,
     output: OutputOpt = None,
     fail_on: Annotated[
         FailOn | None,
-        typer.Option(help="Exit 1 when a finding at or above this severity remains. [default: error]"),
+        typer.Option(
+            help="Exit 1 when a finding at or above this severity remains. [default: error]"
+        ),
     ] = None,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Always exit 0 (report-only CI runs).")
@@ -64,16 +70,14 @@ def audit_command(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-def load_policy(config: Path | None, files: dict[str, object]) -> Policy:
-    from auditors.repo import RepoFile
-
+def load_policy(config: Path | None, files: Mapping[str, RepoFile]) -> Policy:
     if config is not None:
         if not config.is_file():
             raise TargetNotFound(str(config), "policy file not found")
         return parse_policy(config.read_text(encoding="utf-8"), str(config), RULES_BY_ID)
     for name in POLICY_FILENAMES:
         f = files.get(name)
-        if isinstance(f, RepoFile) and f.text is not None:
+        if f is not None and f.text is not None:
             return parse_policy(f.text, name, RULES_BY_ID)
     return Policy()
 

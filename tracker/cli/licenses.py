@@ -10,7 +10,9 @@ import typer
 
 from tracker.cli.options import ListFormat, ListFormatOpt, ThresholdOpt
 
-app = typer.Typer(help="Identify license files and list the license knowledge base.", no_args_is_help=True)
+app = typer.Typer(
+    help="Identify license files and list the license knowledge base.", no_args_is_help=True
+)
 
 
 @app.command("identify")
@@ -38,8 +40,13 @@ def identify_command(
             path.name.lower().startswith("readme") or text.lstrip().startswith("---")
         )
         found = (identify_card if is_card else identify_text)(text, str(path), threshold=threshold)
-        results.append({"file": str(path), "as": "card" if is_card else "license",
-                        "identifications": [identification_dict(i) for i in found]})
+        results.append(
+            {
+                "file": str(path),
+                "as": "card" if is_card else "license",
+                "identifications": [identification_dict(i) for i in found],
+            }
+        )
     if fmt is ListFormat.json:
         typer.echo(json.dumps(results, indent=2))
         return
@@ -63,14 +70,20 @@ def list_command(fmt: ListFormatOpt = ListFormat.text) -> None:
 
     kb = load_knowledge_base()
     rows = [
-        {"id": lic.id, "name": lic.name, "spdx": lic.spdx, "family": lic.family,
-         "hub_id": lic.hub_id, "commercial_use": lic.commercial_use,
-         "duties": [d.kind for d in lic.duties]}
+        {
+            "id": lic.id,
+            "name": lic.name,
+            "spdx": lic.spdx,
+            "family": lic.family,
+            "hub_id": lic.hub_id,
+            "commercial_use": lic.commercial_use,
+            "duties": [d.kind for d in lic.duties],
+        }
         for lic in kb.licenses.values()
     ]
     if fmt is ListFormat.json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    for row in rows:
-        typer.echo(f"{row['id']:<40} {row['family']:<15} commercial={row['commercial_use']:<8} "
-                   f"{', '.join(row['duties'])}")
+    for lic in kb.licenses.values():
+        duties = ", ".join(d.kind for d in lic.duties)
+        typer.echo(f"{lic.id:<40} {lic.family:<15} commercial={lic.commercial_use:<8} {duties}")

@@ -49,7 +49,10 @@ def rules_markdown() -> str:
         "| id | name | severity | title |",
         "|---|---|---|---|",
     ]
-    out += [f"| [{r.id}](#{r.id.lower()}) | `{r.name}` | {r.severity.value} | {r.title} |" for r in RULES]
+    out += [
+        f"| [{r.id}](#{r.id.lower()}) | `{r.name}` | {r.severity.value} | {r.title} |"
+        for r in RULES
+    ]
     for r in RULES:
         out += [
             "",
