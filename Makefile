@@ -23,7 +23,7 @@ pytest:
 	$(PY) -m pytest -q
 
 selfaudit:
-	$(VENV)/bin/tracker licenses identify data/licenses/apache-2.0.txt
+	$(VENV)/bin/tracker audit . --fail-on error
 
 docs:
 	$(VENV)/bin/tracker rules --format markdown > docs/rules.md

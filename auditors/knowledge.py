@@ -66,8 +66,16 @@ class LicenseInfo:
 
     @property
     def carries_use_restrictions(self) -> bool:
-        """Whether this license itself imposes use-based restrictions (RAIL-style or an AUP)."""
-        return self.restriction_set is not None or self.has_duty("acceptable-use-policy")
+        """Whether this license itself imposes use-based restrictions (any RAIL, or an AUP).
+
+        The Hub's generic `openrail` names a family whose members all carry restrictions,
+        even though we hold no single text for it.
+        """
+        return (
+            self.family == "rail"
+            or self.restriction_set is not None
+            or self.has_duty("acceptable-use-policy")
+        )
 
     @property
     def allows_commercial_use(self) -> bool:

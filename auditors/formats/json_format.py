@@ -44,7 +44,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-def _rail_dict(a: RailAnalysis) -> dict[str, Any]:
+def rail_dict(a: RailAnalysis) -> dict[str, Any]:
     return {
         "path": a.path,
         "reference": a.reference,
@@ -74,7 +74,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for b in report.base_models
         ],
-        "rail_analysis": [_rail_dict(a) for a in report.rail],
+        "rail_analysis": [rail_dict(a) for a in report.rail],
         "findings": [finding_dict(f) for f in report.findings],
         "suppressed": [finding_dict(s.finding) | {"reason": s.reason} for s in report.suppressed],
         "summary": {

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from auditors.report import Identification
 from tracker.cli.options import ListFormat, ListFormatOpt, ThresholdOpt
 
 app = typer.Typer(
@@ -40,13 +41,15 @@ def identify_command(
             path.name.lower().startswith("readme") or text.lstrip().startswith("---")
         )
         found = (identify_card if is_card else identify_text)(text, str(path), threshold=threshold)
-        results.append(
-            {
-                "file": str(path),
-                "as": "card" if is_card else "license",
-                "identifications": [identification_dict(i) for i in found],
-            }
-        )
+        result: dict[str, Any] = {
+            "file": str(path),
+            "as": "card" if is_card else "license",
+            "identifications": [identification_dict(i) for i in found],
+        }
+        variant = None if is_card else _variant_analysis(text, str(path), found)
+        if variant is not None:
+            result["rail_analysis"] = variant
+        results.append(result)
     if fmt is ListFormat.json:
         typer.echo(json.dumps(results, indent=2))
         return
@@ -58,6 +61,32 @@ def identify_command(
             lines = f" lines {i['line_start']}-{i['line_end']}" if i["line_start"] else ""
             alt = f" (or {', '.join(i['alternatives'])})" if i["alternatives"] else ""
             typer.echo(f"{r['file']}: {i['id']}{alt} {i['confidence']:.0%} by {i['method']}{lines}")
+        if "rail_analysis" in r:
+            a = r["rail_analysis"]
+            missing = [x["id"] for x in a["restrictions"] if x["status"] == "missing"]
+            weak = [x["id"] for x in a["restrictions"] if x["status"] == "weakened"]
+            gone = sorted({c["id"] for c in a["clauses"] if c["status"] == "missing"})
+            typer.echo(
+                f"  compared with {a['reference']}: restrictions missing "
+                f"{', '.join(missing) or '-'}; weakened {', '.join(weak) or '-'}; "
+                f"clauses missing {', '.join(gone) or '-'}"
+            )
+
+
+def _variant_analysis(text: str, path: str, found: list[Identification]) -> dict[str, Any] | None:
+    """Clause-by-clause comparison of a modified RAIL text with the RAIL it was adapted from."""
+    from auditors.formats.json_format import rail_dict
+    from auditors.knowledge import load_knowledge_base
+    from auditors.licenses import analyse_rail
+
+    if not found:
+        return None
+    kb = load_knowledge_base()
+    info = kb.license(found[0].license_id)
+    if info is None or info.family != "rail" or info.variant_of is None:
+        return None
+    analysis = analyse_rail(text, path, info.variant_of, kb, found[0].confidence)
+    return rail_dict(analysis) if analysis is not None else None
 
 
 @app.command("list")
