@@ -14,7 +14,12 @@ from collections.abc import Iterable
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n.*?\n---[ \t]*\n", re.DOTALL)
 _COPYRIGHT = re.compile(r"^[\s>#*_-]*(?:copyright\b|\(c\)\s*\d|©).*$", re.IGNORECASE | re.MULTILINE)
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
-_SPELLING = {"licence": "license", "licences": "licenses", "licensor's": "licensor"}
+_SPELLING = {
+    "licence": "license",
+    "licences": "licenses",
+    "licensor's": "licensor",
+    "https": "http",
+}
 
 Shingle = tuple[str, str, str]
 

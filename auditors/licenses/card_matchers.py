@@ -84,8 +84,18 @@ def _other(card: Card, path: str, kb: KnowledgeBase) -> list[Identification]:
     return out
 
 
+#: A card body this short is all notice ("[BigScience RAIL]"): every sentence is read.
+SHORT_BODY_WORDS = 40
+
+
 def named_in_prose(card: Card, path: str, names: NameFinder) -> list[Identification]:
-    return names.in_text(card.body, path, first_line=card.body_line)
+    """Names and links in sentences about licensing, and anywhere in a License section."""
+    short = len(card.body.split()) <= SHORT_BODY_WORDS
+    found = names.in_text(card.body, path, first_line=card.body_line, everywhere=short)
+    for s in card.sections:
+        if "licen" in s.title.lower():
+            found += names.in_text(s.body, path, first_line=s.line + 1, everywhere=True)
+    return found
 
 
 def license_sections(card: Card) -> list[tuple[str, int]]:
