@@ -116,13 +116,18 @@ def _similar(
 def _break_tie(overlaps: list[Overlap], cand: set[Shingle]) -> tuple[Overlap, tuple[str, ...]]:
     """The best reference, or the first of several that match equally well and their ids.
 
-    Near-identical templates (DeepFloyd IF and SDXL 0.9 research; Llama 3.1 and 3.2) score
-    alike overall; what decides is evidence only one of them explains: shingles of the
-    candidate found in one reference and in none of the others (a name, a version).
+    Among references that contain the text about equally well: a text that covers one of them
+    much more fully is that one (GPL-3.0 is contained in the LGPL-3.0 text, but covers only the
+    GPL whole). Otherwise what decides is evidence only one of them explains: shingles found in
+    one reference and in none of the others (DeepFloyd IF vs SDXL 0.9: the model's name;
+    Llama 3.1 vs 3.2: the version). With neither, it is a tie and the others are alternatives.
     """
     group = [o for o in overlaps if overlaps[0].containment - o.containment <= TIE_MARGIN]
     if len(group) == 1:
         return group[0], ()
+    by_cover = sorted(group, key=lambda o: o.coverage, reverse=True)
+    if by_cover[0].coverage - by_cover[1].coverage > COVERAGE_TIE:
+        return by_cover[0], ()
     unique = []
     for o in group:
         others = set().union(*(g.reference.shingles for g in group if g is not o))
@@ -131,15 +136,7 @@ def _break_tie(overlaps: list[Overlap], cand: set[Shingle]) -> tuple[Overlap, tu
     (top, i), (second, _) = ranked[0], ranked[1]
     if top >= MIN_UNIQUE_EVIDENCE and top > second:
         return group[i], ()
-    # No distinguishing words: a text that *is* one license while being contained in a longer
-    # one (GPL-3.0 inside the LGPL-3.0 text) is the one it covers whole.
-    best = max(group, key=lambda o: o.coverage)
-    alike = tuple(
-        o.reference.license_id
-        for o in group
-        if o is not best and best.coverage - o.coverage <= COVERAGE_TIE
-    )
-    return best, alike
+    return group[0], tuple(o.reference.license_id for o in group[1:])
 
 
 def _best_per_license(overlaps: list[Overlap]) -> list[Overlap]:
