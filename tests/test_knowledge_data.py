@@ -129,3 +129,11 @@ def test_required_licenses_are_known() -> None:
         "unlicense",
     ]
     assert [r for r in required if r not in KB.licenses] == []
+
+
+def test_license_ids_are_unique_in_the_file() -> None:
+    import yaml
+
+    raw = yaml.safe_load((data_dir() / "knowledge" / "licenses.yaml").read_text(encoding="utf-8"))
+    ids = [entry["id"] for entry in raw["licenses"]]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
