@@ -104,12 +104,7 @@ def _in_prose(card: Card, kb: KnowledgeBase) -> list[tuple[str, int, str | None]
         if not m:
             continue
         tail = line[m.start() : m.end() + 120]
-        for rid in _REPO_IN_TEXT.findall(tail):
-            owner = rid.split("/", 1)[0].lower()
-            if (
-                "." not in owner or owner.replace(".", "").isdigit()
-            ):  # skip huggingface.co/x, github.com/x
-                out.append((rid, n, None))
+        out.extend((rid, n, None) for rid in _REPO_IN_TEXT.findall(tail) if _looks_like_repo(rid))
         if not out:
             low = tail.lower()
             for fam in kb.families:
@@ -120,6 +115,15 @@ def _in_prose(card: Card, kb: KnowledgeBase) -> list[tuple[str, int, str | None]
         if out:
             break
     return out
+
+
+_DOMAIN = re.compile(r"\.(?:co|com|org|io|ai|net|html?|md|py)$", re.IGNORECASE)
+
+
+def _looks_like_repo(rid: str) -> bool:
+    """Not a URL fragment: "huggingface.co/x", "github.com/x" or "steps/huggingface.co"."""
+    owner, name = rid.split("/", 1)
+    return not (_DOMAIN.search(owner) or _DOMAIN.search(name))
 
 
 def _resolve(

@@ -22,8 +22,12 @@ def format_markdown(report: Report) -> str:
 
 
 def _escape_md(value: object) -> str:
-    """Neutralise Markdown/HTML in untrusted text taken from cards and license files."""
+    """Neutralise HTML, links and table breaks in text that may come from cards or files.
+
+    `<`/`>` cannot open a tag, `[`/`]` cannot open a link (so no `javascript:` URL), `|` cannot
+    end a table cell; emphasis and code spans are left alone, since they cannot run anything.
+    """
     text = "" if value is None else str(value)
-    for ch in ("\\", "`", "*", "_", "[", "]", "<", ">", "|"):
+    for ch in ("\\", "[", "]", "<", ">", "|"):
         text = text.replace(ch, "\\" + ch)
     return text.replace("\n", " ")
