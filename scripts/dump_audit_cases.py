@@ -1,6 +1,6 @@
 """Print what the auditor says for every case in tests/fixtures/audit-cases.yaml, for review.
 
-    python scripts/dump_audit_cases.py [CASE_ID...]
+python scripts/dump_audit_cases.py [CASE_ID...]
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ for case in cases:
         continue
     policy = parse_policy(case["policy"], "policy", RULES_BY_ID) if case.get("policy") else None
     report = audit(arrange(case), policy=policy)
-    print(f"== {case['id']}: declared={[i.license_id for i in report.declared]} "
-          f"detected={[(i.license_id, i.method, i.confidence) for i in report.detected][:4]}")
+    print(
+        f"== {case['id']}: declared={[i.license_id for i in report.declared]} "
+        f"detected={[(i.license_id, i.method, i.confidence) for i in report.detected][:4]}"
+    )
     print(f"   bases={[(b.repo_id, b.license_id, b.found_in) for b in report.base_models]}")
     for f in report.findings:
         print(f"   {f.rule} {f.path}:{f.line} {f.message}")

@@ -11,14 +11,17 @@ from dataclasses import asdict
 from typing import Any
 
 from auditors.engine import __version__
+from auditors.knowledge import load_knowledge_base
 from auditors.report import Finding, Identification, RailAnalysis, Report, Severity
 
 SCHEMA_VERSION = 1
 
 
 def identification_dict(i: Identification) -> dict[str, Any]:
+    info = load_knowledge_base().license(i.license_id)
     return {
         "id": i.license_id,
+        "spdx": info.spdx if info is not None else None,
         "confidence": i.confidence,
         "method": i.method,
         "path": i.path,

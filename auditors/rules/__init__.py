@@ -32,6 +32,7 @@ from auditors.rules.upstream_rules import (
     base_attribution_missing,
     base_naming_rule_missed,
     license_conflicts_with_base,
+    modification_not_described,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -47,6 +48,7 @@ RULES: tuple[Rule, ...] = (
     license_conflicts_with_base,
     base_naming_rule_missed,
     base_attribution_missing,
+    modification_not_described,
     bias_section_missing,
     bias_evaluation_missing,
     template_placeholders_left,

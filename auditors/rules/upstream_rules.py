@@ -141,3 +141,41 @@ def base_attribution_missing(ctx: AuditContext) -> Iterator[Hit]:
                     None,
                     evidence=duty.quote,
                 )
+
+
+_MODIFICATION = re.compile(
+    r"\b(?:fine[- ]?tun(?:ed|ing|e)|finetun(?:ed|ing|e)|(?:re|pre)?-?train(?:ed|ing)|"
+    r"merg(?:ed|e|ing)|distill(?:ed|ation)|quanti[sz](?:ed|ation)|convert(?:ed)?|conversion|"
+    r"adapt(?:ed|ation)|dreambooth|textual inversion|lora (?:adaption|adapter|weights))\b",
+    re.IGNORECASE,
+)
+
+
+@rule(
+    "UP004",
+    "modification-not-described",
+    "Derivative does not say how it changed its base model",
+    Severity.WARNING,
+    "Most model licenses require derivatives to carry a notice that they were modified: "
+    "CreativeML OpenRAIL-M and OpenRAIL++-M ¶4(c) ('prominent notices stating that You changed "
+    "the files'), BigCode OpenRAIL-M ¶5.2(b), Gemma §3.1(3), the Stability licenses' NOTICE "
+    "duty. For weights, a sentence in the card saying what was done (fine-tuned on what, merged "
+    "from what, quantized how) serves as that notice.",
+    "Add a sentence to the card stating how the model was derived from its base and on what data.",
+    "An SDXL LoRA whose card has sample images and usage tips but never says it was trained.",
+)
+def modification_not_described(ctx: AuditContext) -> Iterator[Hit]:
+    for base, info in _derived_bases(ctx):
+        duty = info.duty("modification-notice")
+        if duty is None:
+            continue
+        body = ctx.card.body if ctx.card else ""
+        if not _MODIFICATION.search(body):
+            yield Hit(
+                f"Nothing in the card says how this derivative of {base.repo_id} was made "
+                f"({info.name} {duty.cite} requires a modification notice)",
+                ctx.card_path,
+                None,
+                evidence=duty.quote,
+            )
+            return
