@@ -1,0 +1,124 @@
+"""The tracker's tables: artifacts, dated snapshots, texts stored once by hash, findings, events.
+
+Nothing is overwritten: every fetch adds a `Snapshot`, every audit adds `Finding`s tied to that
+snapshot and the auditor version, and `Event`s record what changed between two snapshots of
+the same artifact. The schema is created and changed only by Alembic migrations (migrations/).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Artifact(SQLModel, table=True):
+    """Something tracked over time: a Hub model, a GitHub repo, or an ecosystem list document."""
+
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_artifact_kind_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # "hf-model" | "github-repo" | "sd-list"
+    key: str = Field(max_length=512)  # repo id, owner/name, or list URL
+    first_seen: datetime = Field(default_factory=utcnow)
+
+
+class Run(SQLModel, table=True):
+    """One scrape (or audit) run: what it did, and whether it finished."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)  # "hf" | "github" | "lists" | "audit"
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=16)  # running | finished | failed
+    fetched: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    events: int = 0
+
+
+class Snapshot(SQLModel, table=True):
+    """One fetch of an artifact. A failed fetch is recorded too, with its reason."""
+
+    __table_args__ = (Index("ix_snapshot_artifact_fetched", "artifact_id", "fetched_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    artifact_id: int = Field(foreign_key="artifact.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
+    fetched_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(max_length=16)  # ok | unchanged | failed
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    revision: str | None = Field(default=None, max_length=128)  # Hub sha / git commit
+    etag: str | None = Field(default=None, max_length=256)
+    metadata_json: str | None = Field(default=None, sa_column=Column(Text))
+    declared_license: str | None = Field(default=None, max_length=128, index=True)
+    detected_license: str | None = Field(default=None, max_length=128)
+
+
+class TextBlob(SQLModel, table=True):
+    """A text (card, license file, list document) stored once, keyed by its SHA-256."""
+
+    __tablename__ = "text_blob"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    content: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SnapshotFile(SQLModel, table=True):
+    """A file as it was in a snapshot: its text by hash, or why it has none."""
+
+    __tablename__ = "snapshot_file"
+
+    snapshot_id: int = Field(foreign_key="snapshot.id", primary_key=True)
+    path: str = Field(primary_key=True, max_length=512)
+    sha256: str | None = Field(default=None, foreign_key="text_blob.sha256")
+    size: int = 0
+    problem: str | None = Field(default=None, max_length=256)
+
+
+class Finding(SQLModel, table=True):
+    """A rule that fired on a snapshot, as the auditor of `auditor_version` saw it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="snapshot.id", index=True)
+    auditor_version: str = Field(max_length=32)
+    rule: str = Field(max_length=16, index=True)
+    severity: str = Field(max_length=16)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    path: str | None = Field(default=None, max_length=512)
+    line: int | None = None
+    field: str | None = Field(default=None, max_length=64)
+
+
+class ListEntry(SQLModel, table=True):
+    """An entry of an ecosystem list document, as parsed from one snapshot of it."""
+
+    __tablename__ = "list_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="snapshot.id", index=True)
+    name: str = Field(max_length=512)
+    link: str = Field(max_length=2048)
+    section: str | None = Field(default=None, max_length=512)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Event(SQLModel, table=True):
+    """What changed between two snapshots of an artifact: the digest's raw material.
+
+    kinds: new-artifact, license-changed, finding-raised, finding-resolved,
+    bias-eval-added, bias-eval-removed, list-entry-added, list-entry-removed.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    artifact_id: int = Field(foreign_key="artifact.id", index=True)
+    snapshot_id: int = Field(foreign_key="snapshot.id", index=True)
+    kind: str = Field(max_length=32, index=True)
+    detail_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
