@@ -1,5 +1,6 @@
-# One entry per job; .ci/run calls `make test`, the README's test command.
-.PHONY: setup test check lint typecheck pytest docs demo bench
+# One entry per job; .ci/run calls `scripts/with-postgres make test`: the README's test command
+# with a throwaway PostgreSQL server, so the storage tests run on it as well as on SQLite.
+.PHONY: setup test test-pg check lint typecheck pytest selfaudit docs demo bench
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -10,11 +11,15 @@ setup:
 # Everything CI checks: lint, types, generated docs, tests, and the project auditing itself.
 test: setup check
 
+# The same, with the storage tests also run against a throwaway local PostgreSQL server.
+test-pg:
+	./scripts/with-postgres $(MAKE) test
+
 check: lint typecheck pytest selfaudit
 
 lint:
-	$(VENV)/bin/ruff format --check tracker auditors tests benchmarks
-	$(VENV)/bin/ruff check tracker auditors tests benchmarks
+	$(VENV)/bin/ruff format --check tracker auditors tests benchmarks migrations
+	$(VENV)/bin/ruff check tracker auditors tests benchmarks migrations
 
 typecheck:
 	$(VENV)/bin/mypy

@@ -47,3 +47,12 @@ ThresholdOpt = Annotated[
         help="Share of a text that must match a reference license to identify it.",
     ),
 ]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="TRACKER_DB",
+        show_envvar=True,
+        help="Database: a SQLAlchemy URL or a SQLite file path (default: ./tracker.db).",
+    ),
+]
