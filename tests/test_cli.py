@@ -144,6 +144,8 @@ def test_demo_writes_reports(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "findings-by-rule.svg").read_text().startswith("<svg")
     sarif = json.loads((tmp_path / "out" / "nerijs__pixel-art-xl.sarif").read_text())
     assert sarif["version"] == "2.1.0"
+    assert (tmp_path / "out" / "tracker.db").is_file()
+    assert "9 fetched, 0 unchanged, 0 failed" in index
 
 
 def _write(path: Path, data: bytes) -> Path:

@@ -48,9 +48,35 @@ def run_demo(out: Path, snapshot: Path | None = None) -> Path:
     (out / "findings-by-rule.svg").write_text(
         bar_chart_svg(_rule_counts(reports)), encoding="utf-8"
     )
+    scraped = scrape_snapshot(snapshot, out / "tracker.db", [repo_id for repo_id, _ in repos])
     index = out / "index.md"
-    index.write_text(index_markdown(reports), encoding="utf-8")
+    index.write_text(index_markdown(reports) + scraped, encoding="utf-8")
     return index
+
+
+def scrape_snapshot(snapshot: Path, db_path: Path, repo_ids: list[str]) -> str:
+    """Serve the snapshot on 127.0.0.1, scrape it through the real Hub client into SQLite.
+
+    Returns a Markdown paragraph summarising the run, for the index page.
+    """
+    from tracker.db.engine import make_engine, upgrade_to_head
+    from tracker.replay import ReplayServer
+    from tracker.scrape import scrape_hub
+    from tracker.settings import Settings
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    try:
+        upgrade_to_head(engine)
+        with ReplayServer(snapshot) as server:
+            settings = Settings(hf_endpoint=server.url, github_api_url=server.github_api_url)
+            summary = scrape_hub(engine, settings, repo_ids, follow_bases=False)
+    finally:
+        engine.dispose()
+    return (
+        "\n## The same repos scraped into a database\n\n"
+        "The demo snapshot was served on 127.0.0.1 and scraped through huggingface_hub into "
+        f"`{db_path.name}`: {summary.line()}.\n"
+    )
 
 
 def _rule_counts(reports: list[tuple[str, Report]]) -> Counter[str]:

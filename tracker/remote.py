@@ -48,13 +48,21 @@ def is_audited_file(path: str) -> bool:
 
 def fetch_hub_repo(repo_id: str, settings: Settings, cache_dir: Path) -> RepoView:
     """The card, license files and card metadata of Hub model repo `repo_id`."""
+    return fetch_hub_files(hub_model_info(repo_id, settings), settings, cache_dir)
+
+
+def hub_model_info(repo_id: str, settings: Settings) -> ModelInfo:
+    """The Hub's model info for `repo_id` (revision sha, siblings, card data)."""
+    with hub_errors(repo_id, settings):
+        return _hub_api(settings).model_info(repo_id, timeout=settings.http_timeout)
+
+
+def fetch_hub_files(info: ModelInfo, settings: Settings, cache_dir: Path) -> RepoView:
+    """Download the audited files of the repo `info` describes, pinned to its revision."""
     from huggingface_hub import hf_hub_download
 
-    view = RepoView(name=repo_id)
-    with hub_errors(repo_id, settings):
-        info = _hub_api(settings).model_info(repo_id, timeout=settings.http_timeout)
-        view.repo_id = info.id
-        view.hub_metadata = hub_metadata(info)
+    view = RepoView(name=info.id, repo_id=info.id, hub_metadata=hub_metadata(info))
+    with hub_errors(info.id, settings):
         for filename in audited_siblings(info):
             local = hf_hub_download(
                 info.id,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from tracker.cli import licenses
+from tracker.cli import licenses, scrape
 from tracker.cli.audit import audit_command
+from tracker.cli.db import init_command
 from tracker.cli.demo import demo_command
 from tracker.cli.errors import run_with_error_mapping
 from tracker.cli.rules import rules_command
@@ -20,7 +21,9 @@ app = typer.Typer(
 app.command("audit")(audit_command)
 app.command("rules")(rules_command)
 app.command("demo")(demo_command)
+app.command("init")(init_command)
 app.add_typer(licenses.app, name="licenses")
+app.add_typer(scrape.app, name="scrape")
 
 
 def main() -> None:

@@ -1,0 +1,105 @@
+"""Scraping Hub models through the real huggingface_hub client into a real database file.
+
+The replay server serves a writable copy of the demo snapshot; changing a repo's files between
+two scrapes is how the Hub changes between two days.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from tests.corpus import CORPUS
+from tracker.db.engine import make_engine, upgrade_to_head
+from tracker.db.models import Artifact, Event, Finding, Snapshot, SnapshotFile, TextBlob
+from tracker.replay import ReplayServer
+from tracker.scrape import scrape_hub
+from tracker.settings import Settings
+
+POKEMON = "alkiskoudounas/sd-pokemon-256px"
+
+
+@pytest.fixture
+def world(snapshot_copy: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    upgrade_to_head(engine)
+    with ReplayServer(snapshot_copy) as server:
+        settings = Settings(
+            hf_endpoint=server.url, github_api_url=server.github_api_url, http_timeout=10.0
+        )
+        yield engine, settings, snapshot_copy
+    engine.dispose()
+
+
+def events(engine, key: str) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
+    with Session(engine) as s:
+        art = s.exec(select(Artifact).where(Artifact.key == key)).one()
+        rows = s.exec(select(Event).where(Event.artifact_id == art.id).order_by(Event.id)).all()
+        return [(e.kind, json.loads(e.detail_json)) for e in rows]
+
+
+def test_first_scrape_stores_snapshot_texts_findings_and_new_artifact_event(world) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, _ = world
+    summary = scrape_hub(engine, settings, [POKEMON], follow_bases=False, progress=False)
+    assert (summary.fetched, summary.failed) == (1, 0)
+    with Session(engine) as s:
+        snap = s.exec(select(Snapshot)).one()
+        assert snap.status == "ok" and snap.declared_license == "mit" and snap.revision
+        files = {f.path: f for f in s.exec(select(SnapshotFile)).all()}
+        assert set(files) == {"README.md", "LICENSE"}
+        blob = s.get(TextBlob, files["LICENSE"].sha256)
+        assert blob is not None and "Permission is hereby granted" in blob.content
+        rules = {f.rule for f in s.exec(select(Finding)).all()}
+        assert {"RAIL001", "RAIL002"} <= rules
+    assert events(engine, POKEMON) == [("new-artifact", {"license": "mit"})]
+
+
+def test_relicensing_mit_to_creativeml_produces_license_and_finding_events(world) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, snapshot = world
+    scrape_hub(engine, settings, [POKEMON], follow_bases=False, progress=False)
+    repo = snapshot / "hub" / POKEMON
+    card = (repo / "README.md").read_text(encoding="utf-8")
+    (repo / "README.md").write_text(
+        card.replace("license: mit", "license: creativeml-openrail-m", 1), encoding="utf-8"
+    )
+    shutil.copy(CORPUS / "licenses" / "creativeml-openrail-m.txt", repo / "LICENSE")
+    second = scrape_hub(engine, settings, [POKEMON], follow_bases=False, progress=False)
+    assert second.fetched == 1
+    got = events(engine, POKEMON)[1:]
+    assert ("license-changed", {"from": "mit", "to": "creativeml-openrail-m"}) in got
+    resolved = {d["rule"] for k, d in got if k == "finding-resolved"}
+    assert {"RAIL001", "RAIL002", "RAIL003"} <= resolved
+
+
+def test_unchanged_repo_is_a_cheap_unchanged_snapshot_and_no_events(world) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, _ = world
+    scrape_hub(engine, settings, [POKEMON], follow_bases=False, progress=False)
+    again = scrape_hub(engine, settings, [POKEMON], follow_bases=False, progress=False)
+    assert (again.fetched, again.unchanged, again.events) == (0, 1, 0)
+    with Session(engine) as s:
+        statuses = [x.status for x in s.exec(select(Snapshot).order_by(Snapshot.id)).all()]
+        assert statuses == ["ok", "unchanged"]
+        assert len(s.exec(select(TextBlob)).all()) == 2  # texts stored once
+
+
+def test_missing_repo_is_recorded_and_the_run_goes_on(world) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, _ = world
+    summary = scrape_hub(
+        engine, settings, ["nobody/missing", POKEMON], follow_bases=False, progress=False
+    )
+    assert (summary.fetched, summary.failed) == (1, 1)
+    with Session(engine) as s:
+        failed = s.exec(select(Snapshot).where(Snapshot.status == "failed")).one()
+        assert failed.error and "nobody/missing" in failed.error
+
+
+def test_base_models_are_followed_up_the_lineage(world) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, _ = world
+    scrape_hub(engine, settings, ["sayakpaul/sd-model-finetuned-lora-t4"], progress=False)
+    with Session(engine) as s:
+        keys = {a.key for a in s.exec(select(Artifact)).all()}
+    assert "CompVis/stable-diffusion-v1-4" in keys

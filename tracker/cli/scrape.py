@@ -1,0 +1,111 @@
+"""`tracker scrape hf|…`: fetch artifacts into the database, one transaction per artifact."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from tracker.cli.options import DbOpt
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from tracker.scrape import Summary
+    from tracker.settings import Settings
+
+app = typer.Typer(help="Fetch artifacts from a source into the database.", no_args_is_help=True)
+
+
+@app.command("hf")
+def scrape_hf_command(
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Hub repo id (repeatable).")
+    ] = None,
+    search: Annotated[str | None, typer.Option(help="Models whose name matches this.")] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option("--filter", help="Models with this tag (e.g. license:creativeml-openrail-m)."),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many discovered.")] = None,
+    follow_bases: Annotated[
+        bool, typer.Option(help="Also fetch the base models the fetched models name.")
+    ] = True,
+    db: DbOpt = None,
+) -> None:
+    """Fetch Hub models (card, license files, metadata), audit them and record what changed.
+
+    Unchanged models (same Hub revision) cost one metadata call; failures are recorded and
+    retried by the next run. Ends with a summary: fetched, unchanged, failed, new events.
+
+    Example: tracker scrape hf --model runwayml/stable-diffusion-v1-5 --db tracker.db
+    """
+    from tracker.scrape import scrape_hub
+    from tracker.settings import Settings
+    from tracker.sources.hf import discover_models
+
+    ids = list(model or [])
+    if search or tag:
+        settings = Settings.from_env()
+        ids += list(discover_models(settings, search=search, tag=tag, limit=limit))
+    if not ids:
+        raise typer.BadParameter("give --model, --search or --filter", param_hint="--model")
+    _run(lambda engine, settings: scrape_hub(engine, settings, ids, follow_bases=follow_bases), db)
+
+
+#: The ecosystem lists tracked when none are named (GitHub repos whose README is the list).
+DEFAULT_LISTS = (
+    "awesome-stable-diffusion/awesome-stable-diffusion",
+    "Maks-s/sd-akashic",
+    "Curated-Awesome-Lists/awesome-stable-diffusion-webui",
+)
+
+
+@app.command("github")
+def scrape_github_command(
+    repo: Annotated[list[str], typer.Option("--repo", "-r", help="owner/name or GitHub URL.")],
+    db: DbOpt = None,
+) -> None:
+    """Fetch GitHub repos (metadata, README, license files), audit them, record what changed.
+
+    Example: tracker scrape github --repo CompVis/stable-diffusion
+    """
+    from tracker.scrape import scrape_github
+
+    _run(lambda engine, settings: scrape_github(engine, settings, repo), db)
+
+
+@app.command("lists")
+def scrape_lists_command(
+    url: Annotated[
+        list[str] | None,
+        typer.Option("--url", help="A list's GitHub repo (owner/name or URL); repeatable."),
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Fetch Stable Diffusion ecosystem lists, store their entries and track what they link.
+
+    Without --url, the lists in DEFAULT_LISTS (awesome-stable-diffusion, sd-akashic,
+    awesome-stable-diffusion-webui).
+
+    Example: tracker scrape lists --url awesome-stable-diffusion/awesome-stable-diffusion
+    """
+    from tracker.scrape import scrape_lists
+
+    _run(lambda engine, settings: scrape_lists(engine, settings, url or DEFAULT_LISTS), db)
+
+
+def _run(job: Callable[[Engine, Settings], Summary], db: str | None) -> None:
+    from tracker.db.engine import database_url, make_engine, upgrade_to_head
+    from tracker.settings import Settings
+
+    engine = make_engine(database_url(db))
+    try:
+        upgrade_to_head(engine)
+        summary = job(engine, Settings.from_env())
+    finally:
+        engine.dispose()
+    for _key, error in summary.failures:
+        typer.echo(f"failed: {error}", err=True)
+    typer.echo(summary.line())

@@ -1,0 +1,203 @@
+"""Scrape runs: fetch artifacts from a source, store each as it arrives, summarise the run.
+
+A run is a row in `run`; each artifact commits on its own (see `tracker.ingest`), so a run that
+dies leaves everything it finished, and the next run skips what has not changed (same Hub
+revision) and retries what failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.progress import Progress
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from auditors.repo import RepoView
+from tracker.db.models import Run, utcnow
+from tracker.errors import FetchError, TargetNotFound
+from tracker.ingest import (
+    Stored,
+    artifact_for,
+    last_revision,
+    record_failure,
+    record_unchanged,
+    store_list,
+    store_repo,
+)
+from tracker.settings import Settings
+
+
+@dataclass
+class Summary:
+    run_id: int
+    fetched: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    events: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, stored: Stored, error: str | None = None) -> None:
+        if stored.status == "ok":
+            self.fetched += 1
+        elif stored.status == "unchanged":
+            self.unchanged += 1
+        else:
+            self.failed += 1
+            self.failures.append((stored.key, error or ""))
+        self.events += stored.events
+
+    def line(self) -> str:
+        return (
+            f"run {self.run_id}: {self.fetched} fetched, {self.unchanged} unchanged, "
+            f"{self.failed} failed, {self.events} new events"
+        )
+
+
+def start_run(engine: Engine, source: str) -> int:
+    with Session(engine) as session:
+        run = Run(source=source)
+        session.add(run)
+        session.commit()
+        assert run.id is not None
+        return run.id
+
+
+def finish_run(engine: Engine, summary: Summary) -> None:
+    with Session(engine) as session:
+        run = session.get(Run, summary.run_id)
+        assert run is not None
+        run.finished_at = utcnow()
+        run.status = "finished"
+        run.fetched, run.unchanged = summary.fetched, summary.unchanged
+        run.failed, run.events = summary.failed, summary.events
+        session.add(run)
+        session.commit()
+
+
+def scrape_hub(
+    engine: Engine,
+    settings: Settings,
+    repo_ids: Iterable[str],
+    follow_bases: bool = True,
+    progress: bool = True,
+) -> Summary:
+    """Fetch and store each Hub model; with `follow_bases`, also the base models they name."""
+    queue = list(dict.fromkeys(repo_ids))
+    seen = set(queue)
+    summary = Summary(start_run(engine, "hf"))
+    with tempfile.TemporaryDirectory(prefix="genai-tracker-hf-") as cache, _bar(progress) as bar:
+        task = bar.add_task("scraping Hub models", total=len(queue))
+        while queue:
+            repo_id = queue.pop(0)
+            stored, error = _scrape_one_model(
+                engine, settings, repo_id, summary.run_id, Path(cache)
+            )
+            summary.add(stored, error)
+            new_bases = [b for b in stored.bases if follow_bases and b not in seen]
+            seen.update(new_bases)
+            queue.extend(new_bases)
+            bar.update(task, total=len(seen), advance=1)
+    finish_run(engine, summary)
+    return summary
+
+
+def _scrape_one_model(
+    engine: Engine, settings: Settings, repo_id: str, run_id: int, cache: Path
+) -> tuple[Stored, str | None]:
+    from tracker.remote import fetch_hub_files, hub_model_info
+
+    with Session(engine) as session:
+        try:
+            info = hub_model_info(repo_id, settings)
+            if info.sha and info.sha == last_revision(session, "hf-model", info.id):
+                return record_unchanged(session, "hf-model", info.id, run_id, info.sha), None
+            view = fetch_hub_files(info, settings, cache)
+        except (FetchError, TargetNotFound) as exc:
+            session.rollback()
+            return record_failure(session, "hf-model", repo_id, run_id, str(exc)), str(exc)
+        return store_repo(session, "hf-model", view, run_id, revision=info.sha), None
+
+
+def scrape_github(
+    engine: Engine, settings: Settings, repos: Iterable[str], progress: bool = True
+) -> Summary:
+    """Fetch and store GitHub repos (README, license files); unchanged contents add no events."""
+    from tracker.remote import fetch_github_repo, parse_github_target
+
+    summary = Summary(start_run(engine, "github"))
+    targets = list(dict.fromkeys(repos))
+    with _bar(progress) as bar:
+        task = bar.add_task("scraping GitHub repos", total=len(targets))
+        for target in targets:
+            key = "/".join(parse_github_target(target))
+            with Session(engine) as session:
+                try:
+                    view = fetch_github_repo(target, settings)
+                except (FetchError, TargetNotFound) as exc:
+                    summary.add(
+                        record_failure(session, "github-repo", key, summary.run_id, str(exc)),
+                        str(exc),
+                    )
+                    bar.advance(task)
+                    continue
+                view.name = key
+                revision = content_revision(view)
+                if revision == last_revision(session, "github-repo", key):
+                    summary.add(
+                        record_unchanged(session, "github-repo", key, summary.run_id, revision)
+                    )
+                else:
+                    summary.add(store_repo(session, "github-repo", view, summary.run_id, revision))
+            bar.advance(task)
+    finish_run(engine, summary)
+    return summary
+
+
+def scrape_lists(
+    engine: Engine, settings: Settings, repos: Iterable[str], progress: bool = True
+) -> Summary:
+    """Fetch ecosystem list documents (a GitHub repo's README), store their entries, and start
+    tracking the GitHub repos and Hub models they link to."""
+    from tracker.remote import fetch_github_repo, parse_github_target
+    from tracker.sources.sd_lists import parse_list
+
+    summary = Summary(start_run(engine, "lists"))
+    for target in dict.fromkeys(repos):
+        key = "/".join(parse_github_target(target))
+        with Session(engine) as session:
+            try:
+                view = fetch_github_repo(target, settings)
+                text = next(
+                    f.text for f in view.files.values() if f.path.lower().startswith("readme")
+                )
+            except (FetchError, TargetNotFound, StopIteration) as exc:
+                reason = str(exc) or "no README"
+                summary.add(record_failure(session, "sd-list", key, summary.run_id, reason), reason)
+                continue
+            if text is None:
+                continue
+            entries = parse_list(text, repo=key)
+            summary.add(store_list(session, key, text, entries, summary.run_id))
+            for entry in entries:
+                if entry.artifact is not None:
+                    artifact_for(session, *entry.artifact)
+            session.commit()
+    finish_run(engine, summary)
+    return summary
+
+
+def content_revision(view: RepoView) -> str:
+    """A revision for sources without one: the hash of the fetched files' contents."""
+    digest = hashlib.sha256()
+    for path in sorted(view.files):
+        digest.update(path.encode() + b"\0" + (view.files[path].text or "").encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _bar(enabled: bool) -> Progress:
+    return Progress(transient=True, disable=not enabled)
