@@ -103,3 +103,43 @@ def test_base_models_are_followed_up_the_lineage(world) -> None:  # type: ignore
     with Session(engine) as s:
         keys = {a.key for a in s.exec(select(Artifact)).all()}
     assert "CompVis/stable-diffusion-v1-4" in keys
+
+
+def test_cli_discovers_by_license_tag_and_base_model(replay_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    from tests.corpus import ROOT
+
+    env = {**os.environ, "HF_ENDPOINT": replay_server.url}
+    db = tmp_path / "t.db"
+    base = [
+        sys.executable,
+        "-m",
+        "tracker.cli",
+        "scrape",
+        "hf",
+        "--no-follow-bases",
+        "--db",
+        str(db),
+    ]
+    res = subprocess.run(
+        [*base, "--filter", "base_model:runwayml/stable-diffusion-v1-5"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "1 fetched, 0 unchanged, 0 failed" in res.stdout
+    res = subprocess.run(
+        [*base, "--filter", "license:creativeml-openrail-m", "--limit", "3"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "2 fetched, 1 unchanged, 0 failed" in res.stdout  # abdd68/output was fetched before

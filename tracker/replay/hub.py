@@ -43,6 +43,20 @@ _ALWAYS_RETURNED = ("_id", "id")
 # huggingface_hub.repocard.REGEX_YAML_BLOCK (v2.4), copied to keep this module free of the import.
 _FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 _SEGMENT = r"[^/]+"
+#: The keys a model listing returns for each model (as the Hub does without `expand`).
+_LISTED_KEYS = (
+    "_id",
+    "id",
+    "modelId",
+    "likes",
+    "downloads",
+    "private",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "lastModified",
+    "sha",
+)
 
 
 def routes(hub_dir: Path) -> list[Route]:
@@ -50,6 +64,7 @@ def routes(hub_dir: Path) -> list[Route]:
     hub = HubService(hub_dir)
     repo = rf"/(?P<owner>{_SEGMENT})/(?P<name>{_SEGMENT})"
     return [
+        route("GET", r"/api/models/?", hub.list_models),
         route("GET", rf"/api/models{repo}", hub.model_info),
         route("GET", rf"/api/models{repo}/revision/(?P<revision>{_SEGMENT})", hub.model_info),
         route("GET", r"/api/models/.*", hub.repo_not_found),
@@ -72,6 +87,24 @@ class HubService:
             return revision_not_found_response(revision)
         info = model_info_json(repo, with_blobs=request.param("blobs") == "true")
         return json_response(select_fields(info, request.params("expand")))
+
+    def list_models(self, request: Request, groups: Mapping[str, str]) -> Response:
+        """`/api/models?search=&filter=&limit=`: repos whose id contains `search` and which
+        carry every `filter` tag, most downloaded first (one page; no cursor)."""
+        search = (request.param("search") or "").lower()
+        wanted = set(request.params("filter"))
+        found = []
+        for owner in sorted(p for p in self.hub_dir.iterdir() if p.is_dir()):
+            for folder in sorted(p for p in owner.iterdir() if p.is_dir()):
+                repo = find_repo(self.hub_dir, owner.name, folder.name)
+                if repo is None or search not in repo.full_name.lower():
+                    continue
+                info = model_info_json(repo)
+                if wanted <= set(info["tags"]):
+                    found.append({k: info.get(k) for k in _LISTED_KEYS})
+        found.sort(key=lambda i: -int(i["downloads"]))
+        limit = request.param("limit")
+        return json_response(found[: int(limit)] if limit and limit.isdigit() else found)
 
     def repo_not_found(self, request: Request, groups: Mapping[str, str]) -> Response:
         return repo_not_found_response()
