@@ -1,0 +1,93 @@
+"""GitHub repos and ecosystem lists scraped through the replay server into a real database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from tests.corpus import CORPUS, SHARED
+from tracker.db.engine import make_engine, upgrade_to_head
+from tracker.db.models import Artifact, Event, ListEntry
+from tracker.replay import ReplayServer
+from tracker.scrape import scrape_github, scrape_lists
+from tracker.settings import Settings
+
+LISTS = SHARED / "fixtures" / "sd-lists"
+AWESOME = "awesome-stable-diffusion/awesome-stable-diffusion"
+
+
+@pytest.fixture
+def world(tmp_path: Path):  # type: ignore[no-untyped-def]
+    snapshot = tmp_path / "snapshot"
+    (snapshot / "hub").mkdir(parents=True)
+    engine = make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    upgrade_to_head(engine)
+    with ReplayServer(snapshot) as server:
+        settings = Settings(
+            hf_endpoint=server.url, github_api_url=server.github_api_url, http_timeout=10.0
+        )
+        yield engine, settings, snapshot
+    engine.dispose()
+
+
+def events(engine, key: str) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
+    with Session(engine) as s:
+        art = s.exec(select(Artifact).where(Artifact.key == key)).one()
+        rows = s.exec(select(Event).where(Event.artifact_id == art.id).order_by(Event.id)).all()
+        return [(e.kind, json.loads(e.detail_json)) for e in rows]
+
+
+def test_github_repo_license_changes_from_none_to_agpl(world) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, snapshot = world
+    repo = snapshot / "github" / "acme" / "diffusion-tools"
+    repo.mkdir(parents=True)
+    shutil.copy(CORPUS / "cards" / "addy88__gpt-j-8bit.md", repo / "README.md")
+    first = scrape_github(
+        engine, settings, ["https://github.com/acme/diffusion-tools"], progress=False
+    )
+    assert first.fetched == 1
+    shutil.copy(CORPUS / "licenses" / "agpl-3.0.txt", repo / "LICENSE")
+    second = scrape_github(engine, settings, ["acme/diffusion-tools"], progress=False)
+    assert second.fetched == 1
+    assert ("license-changed", {"from": None, "to": "agpl-3.0"}) in events(
+        engine, "acme/diffusion-tools"
+    )
+    third = scrape_github(engine, settings, ["acme/diffusion-tools"], progress=False)
+    assert (third.unchanged, third.events) == (1, 0)
+
+
+def test_real_week_of_an_awesome_list_gives_entry_events(world) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, snapshot = world
+    repo = snapshot / "github" / AWESOME
+    repo.mkdir(parents=True)
+    week1 = LISTS / "awesome-stable-diffusion__awesome-stable-diffusion__README__2022-10-17.md"
+    week2 = LISTS / "awesome-stable-diffusion__awesome-stable-diffusion__README__2022-10-24.md"
+    shutil.copy(week1, repo / "README.md")
+    scrape_lists(engine, settings, [AWESOME], progress=False)
+    shutil.copy(week2, repo / "README.md")
+    scrape_lists(engine, settings, [AWESOME], progress=False)
+
+    from tracker.sources.sd_lists import diff_entries, parse_list
+
+    old = parse_list(week1.read_text(encoding="utf-8"), repo=AWESOME)
+    new = parse_list(week2.read_text(encoding="utf-8"), repo=AWESOME)
+    added, removed = diff_entries(old, new)
+    got = events(engine, AWESOME)
+    assert got[0][0] == "new-artifact"
+    assert {d["link"] for k, d in got if k == "list-entry-added"} == {e.link for e in added}
+    assert {d["link"] for k, d in got if k == "list-entry-removed"} == {e.link for e in removed}
+    assert added or removed, "the real week changed the list"
+    with Session(engine) as s:
+        assert len(s.exec(select(ListEntry)).all()) == len(old) + len(new)
+        tracked = {a.kind for a in s.exec(select(Artifact)).all()}
+    assert "github-repo" in tracked  # linked repos become tracked artifacts
+
+
+def test_missing_list_repo_is_a_recorded_failure(world) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, _ = world
+    summary = scrape_lists(engine, settings, ["nobody/no-list"], progress=False)
+    assert summary.failed == 1 and "nobody/no-list" in summary.failures[0][1]
