@@ -102,7 +102,7 @@ class HubService:
                 info = model_info_json(repo)
                 if wanted <= set(info["tags"]):
                     found.append({k: info.get(k) for k in _LISTED_KEYS})
-        found.sort(key=lambda i: -int(i["downloads"]))
+        found.sort(key=lambda i: -int(i["downloads"] or 0))
         limit = request.param("limit")
         return json_response(found[: int(limit)] if limit and limit.isdigit() else found)
 
