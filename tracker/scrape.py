@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,48 +80,84 @@ def finish_run(engine: Engine, summary: Summary) -> None:
         session.commit()
 
 
+@dataclass(frozen=True)
+class _Fetched:
+    """What a fetch worker brings back for one Hub model; storing happens on the main thread."""
+
+    requested: str
+    repo_id: str
+    sha: str | None
+    view: RepoView | None  # None when unchanged or failed
+    error: str | None = None
+
+
 def scrape_hub(
     engine: Engine,
     settings: Settings,
     repo_ids: Iterable[str],
     follow_bases: bool = True,
     progress: bool = True,
+    workers: int = 8,
 ) -> Summary:
-    """Fetch and store each Hub model; with `follow_bases`, also the base models they name."""
+    """Fetch and store each Hub model; with `follow_bases`, also the base models they name.
+
+    `workers` threads fetch (network-bound) while this thread audits and stores each result in
+    its own transaction (SQLite has one writer), so a slow repo never holds up the others.
+    """
     queue = list(dict.fromkeys(repo_ids))
     seen = set(queue)
     summary = Summary(start_run(engine, "hf"))
-    with tempfile.TemporaryDirectory(prefix="genai-tracker-hf-") as cache, _bar(progress) as bar:
+    with (
+        tempfile.TemporaryDirectory(prefix="genai-tracker-hf-") as cache,
+        _bar(progress) as bar,
+        ThreadPoolExecutor(max_workers=max(workers, 1)) as pool,
+    ):
         task = bar.add_task("scraping Hub models", total=len(queue))
-        while queue:
-            repo_id = queue.pop(0)
-            stored, error = _scrape_one_model(
-                engine, settings, repo_id, summary.run_id, Path(cache)
-            )
-            summary.add(stored, error)
-            new_bases = [b for b in stored.bases if follow_bases and b not in seen]
-            seen.update(new_bases)
-            queue.extend(new_bases)
-            bar.update(task, total=len(seen), advance=1)
+        known = _known_revisions(engine, queue)
+        pending = {pool.submit(_fetch_model, settings, r, known.get(r), Path(cache)) for r in queue}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                stored, error = _store_fetched(engine, future.result(), summary.run_id)
+                summary.add(stored, error)
+                bar.advance(task)
+                for base in stored.bases if follow_bases else ():
+                    if base not in seen:
+                        seen.add(base)
+                        rev = _known_revisions(engine, [base]).get(base)
+                        pending.add(pool.submit(_fetch_model, settings, base, rev, Path(cache)))
+                        bar.update(task, total=len(seen))
     finish_run(engine, summary)
     return summary
 
 
-def _scrape_one_model(
-    engine: Engine, settings: Settings, repo_id: str, run_id: int, cache: Path
-) -> tuple[Stored, str | None]:
+def _known_revisions(engine: Engine, repo_ids: list[str]) -> dict[str, str]:
+    with Session(engine) as session:
+        found = {r: last_revision(session, "hf-model", r) for r in repo_ids}
+    return {r: rev for r, rev in found.items() if rev}
+
+
+def _fetch_model(settings: Settings, repo_id: str, known: str | None, cache: Path) -> _Fetched:
+    """Runs on a worker thread: network only, no database."""
     from tracker.remote import fetch_hub_files, hub_model_info
 
+    try:
+        info = hub_model_info(repo_id, settings)
+        if info.sha and info.sha == known:
+            return _Fetched(repo_id, info.id, info.sha, None)
+        return _Fetched(repo_id, info.id, info.sha, fetch_hub_files(info, settings, cache))
+    except (FetchError, TargetNotFound) as exc:
+        return _Fetched(repo_id, repo_id, None, None, str(exc))
+
+
+def _store_fetched(engine: Engine, got: _Fetched, run_id: int) -> tuple[Stored, str | None]:
     with Session(engine) as session:
-        try:
-            info = hub_model_info(repo_id, settings)
-            if info.sha and info.sha == last_revision(session, "hf-model", info.id):
-                return record_unchanged(session, "hf-model", info.id, run_id, info.sha), None
-            view = fetch_hub_files(info, settings, cache)
-        except (FetchError, TargetNotFound) as exc:
-            session.rollback()
-            return record_failure(session, "hf-model", repo_id, run_id, str(exc)), str(exc)
-        return store_repo(session, "hf-model", view, run_id, revision=info.sha), None
+        if got.error is not None:
+            return record_failure(session, "hf-model", got.requested, run_id, got.error), got.error
+        if got.view is None:
+            assert got.sha is not None
+            return record_unchanged(session, "hf-model", got.repo_id, run_id, got.sha), None
+        return store_repo(session, "hf-model", got.view, run_id, revision=got.sha), None
 
 
 def scrape_github(
