@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,29 +105,31 @@ def scrape_hub(
     `workers` threads fetch (network-bound) while this thread audits and stores each result in
     its own transaction (SQLite has one writer), so a slow repo never holds up the others.
     """
-    queue = list(dict.fromkeys(repo_ids))
+    queue = deque(dict.fromkeys(repo_ids))
     seen = set(queue)
     summary = Summary(start_run(engine, "hf"))
+    in_flight = max(workers, 1) * 2  # bounded, so memory stays flat however many models
     with (
         tempfile.TemporaryDirectory(prefix="genai-tracker-hf-") as cache,
         _bar(progress) as bar,
         ThreadPoolExecutor(max_workers=max(workers, 1)) as pool,
     ):
         task = bar.add_task("scraping Hub models", total=len(queue))
-        known = _known_revisions(engine, queue)
-        pending = {pool.submit(_fetch_model, settings, r, known.get(r), Path(cache)) for r in queue}
-        while pending:
+        pending: set[Future[_Fetched]] = set()
+        while queue or pending:
+            while queue and len(pending) < in_flight:
+                repo_id = queue.popleft()
+                known = _known_revisions(engine, [repo_id]).get(repo_id)
+                pending.add(pool.submit(_fetch_model, settings, repo_id, known, Path(cache)))
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 stored, error = _store_fetched(engine, future.result(), summary.run_id)
                 summary.add(stored, error)
                 bar.advance(task)
-                for base in stored.bases if follow_bases else ():
-                    if base not in seen:
-                        seen.add(base)
-                        rev = _known_revisions(engine, [base]).get(base)
-                        pending.add(pool.submit(_fetch_model, settings, base, rev, Path(cache)))
-                        bar.update(task, total=len(seen))
+                new_bases = [b for b in stored.bases if follow_bases and b not in seen]
+                seen.update(new_bases)
+                queue.extend(new_bases)
+                bar.update(task, total=len(seen))
     finish_run(engine, summary)
     return summary
 
