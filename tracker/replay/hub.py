@@ -44,7 +44,7 @@ _ALWAYS_RETURNED = ("_id", "id")
 _FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 _SEGMENT = r"[^/]+"
 #: The keys a model listing returns for each model (as the Hub does without `expand`).
-_LISTED_KEYS = (
+LISTED_KEYS = (
     "_id",
     "id",
     "modelId",
@@ -91,8 +91,15 @@ class HubService:
     def list_models(self, request: Request, groups: Mapping[str, str]) -> Response:
         """`/api/models?search=&filter=&limit=`: repos whose id contains `search` and which
         carry every `filter` tag, most downloaded first (one page; no cursor)."""
-        search = (request.param("search") or "").lower()
-        wanted = set(request.params("filter"))
+        found = self.listed((request.param("search") or "").lower(), set(request.params("filter")))
+        limit = request.param("limit")
+        return json_response(found[: int(limit)] if limit and limit.isdigit() else found)
+
+    def listed(self, search: str, wanted: set[str]) -> list[dict[str, Any]]:
+        """Listing items of the repos whose id contains `search` (lower case) and which carry
+        every tag in `wanted`, most downloaded first."""
+        if not self.hub_dir.is_dir():
+            return []
         found = []
         for owner in sorted(p for p in self.hub_dir.iterdir() if p.is_dir()):
             for folder in sorted(p for p in owner.iterdir() if p.is_dir()):
@@ -101,10 +108,9 @@ class HubService:
                     continue
                 info = model_info_json(repo)
                 if wanted <= set(info["tags"]):
-                    found.append({k: info.get(k) for k in _LISTED_KEYS})
+                    found.append({k: info.get(k) for k in LISTED_KEYS})
         found.sort(key=lambda i: -int(i["downloads"] or 0))
-        limit = request.param("limit")
-        return json_response(found[: int(limit)] if limit and limit.isdigit() else found)
+        return found
 
     def repo_not_found(self, request: Request, groups: Mapping[str, str]) -> Response:
         return repo_not_found_response()

@@ -1,10 +1,11 @@
 """The HTTP server that runs a replay App on 127.0.0.1 in a background thread.
 
 `ReplayServer` owns the socket and the thread; what it answers is an App (see routing.py): the
-snapshot services by default, or recorded fixtures (`ReplayServer.from_fixtures`). Every response
-is sent with a `Content-Length` equal to the bytes sent, over HTTP/1.1 keep-alive, unless a fault
-says otherwise. `stop()` closes open client connections too (and cuts `slow` faults short), so no
-thread or socket outlives the server.
+snapshot services by default, or recorded fixtures (`ReplayServer.from_fixtures`), or a large
+generated Hub from the corpus metadata beside a snapshot or alone (`ReplayServer.generated`,
+generated.py). Every response is sent with a `Content-Length` equal to the bytes sent, over
+HTTP/1.1 keep-alive, unless a fault says otherwise. `stop()` closes open client connections too
+(and cuts `slow` faults short), so no thread or socket outlives the server.
 
 Each request first meets the server's `FaultPlan` (`server.faults`, see faults.py): a matching
 rule decides the answer (a 429, a reset, a truncated body...) instead of, or around, the App.
@@ -34,6 +35,7 @@ from urllib.parse import parse_qsl, urlsplit
 from tracker.replay import github, hub
 from tracker.replay.faults import FaultPlan, Outcome, control_routes
 from tracker.replay.fixtures import fixtures_app
+from tracker.replay.generated import DEFAULT_PAGE_SIZE, GeneratedHub
 from tracker.replay.messages import HOP_BY_HOP, Request, Response, json_response
 from tracker.replay.routing import App, Router, route
 
@@ -43,9 +45,18 @@ logger = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_replay/"
 
 
-def snapshot_app(snapshot_dir: Path) -> App:
-    """The Hub and GitHub services over `snapshot_dir/hub` and `snapshot_dir/github`."""
-    services = [*github.routes(snapshot_dir / "github"), *hub.routes(snapshot_dir / "hub")]
+def snapshot_app(snapshot_dir: Path | None, generated: GeneratedHub | None = None) -> App:
+    """The Hub and GitHub services over `snapshot_dir/hub` and `snapshot_dir/github`; with
+    `generated`, its models too (the snapshot's Hub answers for repos it does not have)."""
+    if generated is None:
+        if snapshot_dir is None:
+            raise ValueError("give a snapshot directory, a generated hub, or both")
+        services = [*github.routes(snapshot_dir / "github"), *hub.routes(snapshot_dir / "hub")]
+        return conditional(Router(services))
+    if snapshot_dir is None:
+        return conditional(Router(generated.routes()))
+    fallback = hub.HubService(snapshot_dir / "hub")
+    services = [*github.routes(snapshot_dir / "github"), *generated.routes(fallback)]
     return conditional(Router(services))
 
 
@@ -137,10 +148,13 @@ class ReplayServer:
         host: str = "127.0.0.1",
         port: int = 0,
         faults: FaultPlan | None = None,
+        generated: GeneratedHub | None = None,
     ) -> None:
-        if (snapshot_dir is None) == (app is None):
-            raise ValueError("give exactly one of snapshot_dir and app")
-        self.app: App = app if app is not None else snapshot_app(Path(snapshot_dir or "."))
+        if (snapshot_dir is None and generated is None) == (app is None):
+            raise ValueError("give an app, or a snapshot_dir and/or a generated hub")
+        snapshot = Path(snapshot_dir) if snapshot_dir is not None else None
+        self.app: App = app if app is not None else snapshot_app(snapshot, generated)
+        self.generated_hub = generated
         self.host = host
         self.port = port
         self.faults = faults if faults is not None else FaultPlan()
@@ -152,6 +166,21 @@ class ReplayServer:
     def from_fixtures(cls, fixtures_dir: Path, *, port: int = 0) -> ReplayServer:
         """A server replaying the recordings in `fixtures_dir` (e.g. shared/fixtures)."""
         return cls(app=conditional(fixtures_app(Path(fixtures_dir))), port=port)
+
+    @classmethod
+    def generated(
+        cls,
+        n: int | None = None,
+        snapshot_dir: Path | None = None,
+        *,
+        parquet: Path | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        port: int = 0,
+    ) -> ReplayServer:
+        """A server for the first `n` models of the corpus parquet (all when None), plus the
+        repos of `snapshot_dir` when given; see generated.py."""
+        generated_hub = GeneratedHub(parquet, limit=n, page_size=page_size)
+        return cls(snapshot_dir, generated=generated_hub, port=port)
 
     @property
     def url(self) -> str:
