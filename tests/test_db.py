@@ -91,7 +91,7 @@ def count(engine: Engine, model: type[SQLModel]) -> int:
 
 def test_upgrade_to_head_creates_every_table(engine: Engine) -> None:
     assert current_revision(engine) is None
-    assert upgrade_to_head(engine) == head_revision() == "0001"
+    assert upgrade_to_head(engine) == head_revision() == "0002"
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
     assert current_revision(engine) == head_revision()
 
@@ -115,7 +115,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0099"
-down_revision = "0001"
+down_revision = "0002"
 
 
 def upgrade():
@@ -133,7 +133,7 @@ def test_a_migration_that_fails_half_way_changes_nothing(migrated: Engine, tmp_p
     cfg.set_main_option("script_location", str(scripts))
     with pytest.raises(RuntimeError, match="half-way"):
         command.upgrade(cfg, "head")
-    assert current_revision(migrated) == "0001"
+    assert current_revision(migrated) == "0002"
     assert "half_done" not in inspect(migrated).get_table_names()
     assert "note" not in {c["name"] for c in inspect(migrated).get_columns("run")}
 

@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -240,4 +241,5 @@ def content_revision(view: RepoView) -> str:
 
 
 def _bar(enabled: bool) -> Progress:
-    return Progress(transient=True, disable=not enabled)
+    """A progress bar on stderr, so stdout keeps only the summary (and stays pipeable)."""
+    return Progress(transient=True, disable=not enabled, console=Console(stderr=True))

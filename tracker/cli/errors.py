@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from auditors.errors import AuditError, InputError, KnowledgeBaseError, PolicyError
 from tracker.errors import ConfigError, FetchError, TargetNotFound, TrackerError
+from tracker.locks import DEFAULT_STALE_AFTER, SourceBusy
 
 T = TypeVar("T")
 
@@ -25,6 +26,12 @@ ERROR_MAPPINGS: tuple[tuple[type[BaseException], str, str], ...] = (
     (PolicyError, "invalid policy file", "fix the policy file (see docs/policy.md)"),
     (FetchError, "remote service failed", "check HF_ENDPOINT / GITHUB_API_URL and your network"),
     (ConfigError, "invalid configuration", "see `tracker --help`"),
+    (
+        SourceBusy,
+        "source busy",
+        "try again when that run ends; a lock whose holder died is taken over after at most "
+        f"{DEFAULT_STALE_AFTER.total_seconds() / 60:g} minutes",
+    ),
     (KnowledgeBaseError, "broken knowledge base", "reinstall genai-tracker; this is a bug"),
     (AuditError, "audit failed", "re-run with TRACKER_DEBUG=1 and report the traceback"),
     (TrackerError, "tracker failed", "re-run with TRACKER_DEBUG=1 and report the traceback"),

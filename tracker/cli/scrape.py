@@ -1,4 +1,5 @@
-"""`tracker scrape hf|…`: fetch artifacts into the database, one transaction per artifact."""
+"""`tracker scrape hf|github|lists|all`: fetch artifacts into the database, one transaction per
+artifact, each source under its lock (tracker.locks)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tracker.cli.options import DbOpt
+from tracker.config import DEFAULT_LISTS
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from tracker.config import Config
     from tracker.scrape import Summary
     from tracker.settings import Settings
 
@@ -51,15 +54,11 @@ def scrape_hf_command(
         ids += list(discover_models(settings, search=search, tag=tag, limit=limit))
     if not ids:
         raise typer.BadParameter("give --model, --search or --filter", param_hint="--model")
-    _run(lambda engine, settings: scrape_hub(engine, settings, ids, follow_bases=follow_bases), db)
-
-
-#: The ecosystem lists tracked when none are named (GitHub repos whose README is the list).
-DEFAULT_LISTS = (
-    "awesome-stable-diffusion/awesome-stable-diffusion",
-    "Maks-s/sd-akashic",
-    "Curated-Awesome-Lists/awesome-stable-diffusion-webui",
-)
+    _run(
+        "hf",
+        lambda engine, settings: scrape_hub(engine, settings, ids, follow_bases=follow_bases),
+        db,
+    )
 
 
 @app.command("github")
@@ -73,7 +72,7 @@ def scrape_github_command(
     """
     from tracker.scrape import scrape_github
 
-    _run(lambda engine, settings: scrape_github(engine, settings, repo), db)
+    _run("github", lambda engine, settings: scrape_github(engine, settings, repo), db)
 
 
 @app.command("lists")
@@ -93,17 +92,73 @@ def scrape_lists_command(
     """
     from tracker.scrape import scrape_lists
 
-    _run(lambda engine, settings: scrape_lists(engine, settings, url or DEFAULT_LISTS), db)
+    _run("lists", lambda engine, settings: scrape_lists(engine, settings, url or DEFAULT_LISTS), db)
 
 
-def _run(job: Callable[[Engine, Settings], Summary], db: str | None) -> None:
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        envvar="TRACKER_CONFIG",
+        show_envvar=True,
+        help="Configuration file (default: ./tracker.toml if present; see tracker.example.toml).",
+    ),
+]
+
+
+@app.command("all")
+def scrape_all_command(config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Scrape every source the configuration names: hf, then github, then lists.
+
+    Each source runs under its lock and ends with its summary line; a source another run is
+    scraping is skipped with an error line, and the command then exits 2. Without a
+    configuration file, only the default ecosystem lists are scraped.
+
+    Example: tracker scrape all --config tracker.toml --db tracker.db
+    """
+    from tracker.config import load_config
+
+    run_all(load_config(config), db)
+
+
+def run_all(config: Config, db: str | None) -> None:
+    """`scrape_all` with each outcome printed; exit 2 if a source could not run. The progress
+    bars are drawn only on a terminal, so piped output is the summary lines alone."""
+    import sys
+
     from tracker.db.engine import database_url, make_engine, upgrade_to_head
+    from tracker.schedule import scrape_all
+    from tracker.settings import Settings
+
+    skipped = 0
+    engine = make_engine(database_url(db))
+    try:
+        upgrade_to_head(engine)
+        progress = sys.stdout.isatty()
+        for source, outcome in scrape_all(engine, Settings.from_env(), config, progress):
+            if isinstance(outcome, Exception):
+                skipped += 1
+                typer.echo(f"error: {source}: {outcome}", err=True)
+                continue
+            for _key, error in outcome.failures:
+                typer.echo(f"failed: {error}", err=True)
+            typer.echo(f"{source}: {outcome.line()}")
+    finally:
+        engine.dispose()
+    if skipped:
+        raise typer.Exit(2)
+
+
+def _run(source: str, job: Callable[[Engine, Settings], Summary], db: str | None) -> None:
+    from tracker.db.engine import database_url, make_engine, upgrade_to_head
+    from tracker.locks import acquire
     from tracker.settings import Settings
 
     engine = make_engine(database_url(db))
     try:
         upgrade_to_head(engine)
-        summary = job(engine, Settings.from_env())
+        with acquire(engine, source):
+            summary = job(engine, Settings.from_env())
     finally:
         engine.dispose()
     for _key, error in summary.failures:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Float, Index, LargeBinary, Table, Text, Unicode, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -122,3 +122,32 @@ class Event(SQLModel, table=True):
     kind: str = Field(max_length=32, index=True)
     detail_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class SourceLock(SQLModel, table=True):
+    """Who is scraping a source right now (tracker.locks): one row per held source.
+
+    The row is inserted to take the lock and deleted to release it; the holder refreshes
+    `heartbeat_at` while it runs, and a row whose heartbeat is too old (a killed run) is taken
+    over by the next run.
+    """
+
+    __tablename__ = "source_lock"
+
+    source: str = Field(primary_key=True, max_length=32)  # "hf" | "github" | "lists"
+    holder: str = Field(max_length=255)  # host:pid
+    acquired_at: datetime = Field(default_factory=utcnow)
+    heartbeat_at: datetime = Field(default_factory=utcnow)
+
+
+#: APScheduler 3's job table, exactly as `apscheduler.jobstores.sqlalchemy.SQLAlchemyJobStore`
+#: defines it (191 = InnoDB utf8mb4 key limit, Float(25) = an 8-byte float). Declared here only so
+#: that migration 0002 and the models can be compared; the job store reads and writes it through
+#: its own Table object, and finds it already created.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    SQLModel.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
