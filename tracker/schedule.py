@@ -40,7 +40,7 @@ from tracker.errors import FetchError, TargetNotFound, TrackerError
 from tracker.locks import SourceBusy, acquire
 
 if TYPE_CHECKING:
-    from apscheduler.schedulers.blocking import BlockingScheduler  # type: ignore[import-untyped]
+    from apscheduler.schedulers.blocking import BlockingScheduler
     from sqlalchemy import Engine
 
     from tracker.scrape import Summary
@@ -155,9 +155,9 @@ def _runtime() -> _Runtime:
 
 def build_scheduler(engine: Engine, config: Config) -> BlockingScheduler:
     """A scheduler storing its jobs in `engine`'s database, with the two jobs added."""
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.blocking import BlockingScheduler
-    from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+    from apscheduler.triggers.cron import CronTrigger
 
     sched = config.schedule
     tz = sched.tz
@@ -196,7 +196,7 @@ def run_scheduler(
 
     `on_start` is called with each job's id and next run time once the jobs are stored.
     """
-    from apscheduler.events import EVENT_SCHEDULER_STARTED  # type: ignore[import-untyped]
+    from apscheduler.events import EVENT_SCHEDULER_STARTED
 
     global _RUNTIME
     scheduler = build_scheduler(engine, config)
