@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -10,11 +9,9 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.corpus import CORPUS, SHARED
-from tracker.db.engine import make_engine, upgrade_to_head
-from tracker.db.models import Artifact, Event, ListEntry
-from tracker.replay import ReplayServer
+from tests.scrape_world import events, scrape_world
+from tracker.db.models import Artifact, ListEntry
 from tracker.scrape import scrape_github, scrape_lists
-from tracker.settings import Settings
 
 LISTS = SHARED / "fixtures" / "sd-lists"
 AWESOME = "awesome-stable-diffusion/awesome-stable-diffusion"
@@ -24,21 +21,8 @@ AWESOME = "awesome-stable-diffusion/awesome-stable-diffusion"
 def world(tmp_path: Path):  # type: ignore[no-untyped-def]
     snapshot = tmp_path / "snapshot"
     (snapshot / "hub").mkdir(parents=True)
-    engine = make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
-    upgrade_to_head(engine)
-    with ReplayServer(snapshot) as server:
-        settings = Settings(
-            hf_endpoint=server.url, github_api_url=server.github_api_url, http_timeout=10.0
-        )
+    with scrape_world(snapshot, tmp_path / "tracker.db") as (engine, settings):
         yield engine, settings, snapshot
-    engine.dispose()
-
-
-def events(engine, key: str) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
-        art = s.exec(select(Artifact).where(Artifact.key == key)).one()
-        rows = s.exec(select(Event).where(Event.artifact_id == art.id).order_by(Event.id)).all()
-        return [(e.kind, json.loads(e.detail_json)) for e in rows]
 
 
 def test_github_repo_license_changes_from_none_to_agpl(world) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ two scrapes is how the Hub changes between two days.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -14,32 +13,17 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.corpus import CORPUS
-from tracker.db.engine import make_engine, upgrade_to_head
-from tracker.db.models import Artifact, Event, Finding, Snapshot, SnapshotFile, TextBlob
-from tracker.replay import ReplayServer
+from tests.scrape_world import events, scrape_world
+from tracker.db.models import Artifact, Finding, Snapshot, SnapshotFile, TextBlob
 from tracker.scrape import scrape_hub
-from tracker.settings import Settings
 
 POKEMON = "alkiskoudounas/sd-pokemon-256px"
 
 
 @pytest.fixture
 def world(snapshot_copy: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
-    upgrade_to_head(engine)
-    with ReplayServer(snapshot_copy) as server:
-        settings = Settings(
-            hf_endpoint=server.url, github_api_url=server.github_api_url, http_timeout=10.0
-        )
+    with scrape_world(snapshot_copy, tmp_path / "tracker.db") as (engine, settings):
         yield engine, settings, snapshot_copy
-    engine.dispose()
-
-
-def events(engine, key: str) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
-        art = s.exec(select(Artifact).where(Artifact.key == key)).one()
-        rows = s.exec(select(Event).where(Event.artifact_id == art.id).order_by(Event.id)).all()
-        return [(e.kind, json.loads(e.detail_json)) for e in rows]
 
 
 def test_first_scrape_stores_snapshot_texts_findings_and_new_artifact_event(world) -> None:  # type: ignore[no-untyped-def]
