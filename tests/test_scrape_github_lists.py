@@ -5,13 +5,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlmodel import Session, select
 
 from tests.corpus import CORPUS, SHARED
 from tests.scrape_world import events, scrape_world
-from tracker.db.models import Artifact, ListEntry
+from tracker.db.models import Artifact, ListEntry, Snapshot
 from tracker.scrape import scrape_github, scrape_lists
+from tracker.settings import Settings
 
 LISTS = SHARED / "fixtures" / "sd-lists"
 AWESOME = "awesome-stable-diffusion/awesome-stable-diffusion"
@@ -42,6 +44,28 @@ def test_github_repo_license_changes_from_none_to_agpl(world) -> None:  # type: 
     )
     third = scrape_github(engine, settings, ["acme/diffusion-tools"], progress=False)
     assert (third.unchanged, third.events) == (1, 0)
+
+
+def test_unchanged_github_repo_costs_one_conditional_request(world) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, snapshot = world
+    repo = snapshot / "github" / "acme" / "tools"
+    repo.mkdir(parents=True)
+    shutil.copy(CORPUS / "cards" / "addy88__gpt-j-8bit.md", repo / "README.md")
+    shutil.copy(CORPUS / "licenses" / "mit.txt", repo / "LICENSE")
+    scrape_github(engine, settings, ["acme/tools"], progress=False)
+    server = world_server(settings)
+    before = server["requests"]
+    again = scrape_github(engine, settings, ["acme/tools"], progress=False)
+    assert (again.fetched, again.unchanged, again.events) == (0, 1, 0)
+    assert world_server(settings)["requests"] - before == 2  # the 304, and this stats call
+    with Session(engine) as s:
+        snaps = s.exec(select(Snapshot).order_by(Snapshot.id)).all()
+    assert [x.status for x in snaps] == ["ok", "unchanged"] and snaps[1].etag == snaps[0].etag
+
+
+def world_server(settings: Settings) -> dict[str, int]:
+    """The replay server's request counters (GET /_replay/stats)."""
+    return dict(httpx.get(settings.hf_endpoint + "/_replay/stats").json())
 
 
 def test_real_week_of_an_awesome_list_gives_entry_events(world) -> None:  # type: ignore[no-untyped-def]

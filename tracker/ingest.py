@@ -62,13 +62,21 @@ def latest_snapshot(session: Session, artifact_id: int) -> Snapshot | None:
 
 
 def last_revision(session: Session, kind: str, key: str) -> str | None:
-    artifact = session.exec(
-        select(Artifact).where(Artifact.kind == kind, Artifact.key == key)
-    ).first()
+    last = _last(session, kind, key)
+    return last.revision if last is not None else None
+
+
+def last_etag(session: Session, kind: str, key: str) -> str | None:
+    last = _last(session, kind, key)
+    return last.etag if last is not None else None
+
+
+def _last(session: Session, kind: str, key: str) -> Snapshot | None:
+    query = select(Artifact).where(Artifact.kind == kind, Artifact.key == key)
+    artifact = session.exec(query).first()
     if artifact is None or artifact.id is None:
         return None
-    last = latest_snapshot(session, artifact.id)
-    return last.revision if last is not None else None
+    return latest_snapshot(session, artifact.id)
 
 
 def store_text(session: Session, text: str) -> str:
@@ -88,13 +96,15 @@ def record_failure(session: Session, kind: str, key: str, run_id: int | None, er
 
 
 def record_unchanged(
-    session: Session, kind: str, key: str, run_id: int | None, revision: str
+    session: Session, kind: str, key: str, run_id: int | None, revision: str | None
 ) -> Stored:
     artifact = artifact_for(session, kind, key)
     assert artifact.id is not None
     previous = latest_snapshot(session, artifact.id)
     snap = Snapshot(artifact_id=artifact.id, run_id=run_id, status="unchanged", revision=revision)
     if previous is not None:
+        snap.revision = revision or previous.revision
+        snap.etag = previous.etag
         snap.declared_license = previous.declared_license
         snap.detected_license = previous.detected_license
         snap.metadata_json = previous.metadata_json

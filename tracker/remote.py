@@ -235,14 +235,31 @@ def parse_github_target(url_or_slug: str) -> tuple[str, str]:
 
 def fetch_github_repo(url_or_slug: str, settings: Settings) -> RepoView:
     """The README, card and license-like files of a GitHub repo, read through the REST API."""
+    view, _ = fetch_github_repo_if_changed(url_or_slug, settings, etag=None)
+    assert view is not None
+    return view
+
+
+def fetch_github_repo_if_changed(
+    url_or_slug: str, settings: Settings, etag: str | None
+) -> tuple[RepoView | None, str | None]:
+    """Like `fetch_github_repo`, but asks for the repo with `If-None-Match: etag` first.
+
+    Any push changes the repo resource (its `pushed_at`), so a 304 there means nothing to
+    fetch: (None, etag) costs one conditional request, which GitHub does not count against
+    the rate limit. Otherwise (view, the repo resource's new ETag).
+    """
     owner, name = parse_github_target(url_or_slug)
     view = RepoView(name=url_or_slug)
     with github_client(settings) as client:
         api = _GitHubApi(client, url_or_slug)
-        repo = GitHubRepo.from_json(api.get_json(f"/repos/{owner}/{name}"))
+        payload, new_etag = api.get_json_if_changed(f"/repos/{owner}/{name}", etag)
+        if payload is None:
+            return None, etag
+        repo = GitHubRepo.from_json(payload)
         for file in _audited_files(api, repo):
             view.add(file)
-    return view
+    return view, new_etag
 
 
 def _audited_files(api: _GitHubApi, repo: GitHubRepo) -> Iterator[RepoFile]:
@@ -299,23 +316,33 @@ class _GitHubApi:
         return [GitHubEntry.from_json(item) for item in items]
 
     def get_json(self, path: str, *, missing_ok: bool = False) -> Any:
+        return self._get(path, None, missing_ok)[0]
+
+    def get_json_if_changed(self, path: str, etag: str | None) -> tuple[Any, str | None]:
+        """(payload, ETag), or (None, etag) when the server answers 304 Not Modified."""
+        return self._get(path, etag, False)
+
+    def _get(self, path: str, etag: str | None, missing_ok: bool) -> tuple[Any, str | None]:
         url = f"{self.client.base_url}{path.lstrip('/')}"
+        headers = {"If-None-Match": etag} if etag else None
         try:
-            response = self.client.get(path)
+            response = self.client.get(path, headers=headers)
         except httpx.TimeoutException as error:
             raise FetchError(url, f"timed out after {self.client.timeout.read}s") from error
         except httpx.TransportError as error:
             reason = f"could not reach the GitHub API: {type(error).__name__}: {error}"
             raise FetchError(url, reason) from error
+        if response.status_code == 304:
+            return None, etag
         if response.status_code == 404:
             if missing_ok:
-                return None
+                return None, None
             raise TargetNotFound(
                 self.target, f"not found at {url} (private repos need GITHUB_TOKEN)"
             )
         if response.is_error:
             raise FetchError(url, github_reason(response), response.status_code)
-        return response.json()
+        return response.json(), response.headers.get("etag")
 
 
 def github_reason(response: httpx.Response) -> str:

@@ -26,6 +26,7 @@ from tracker.errors import FetchError, TargetNotFound
 from tracker.ingest import (
     Stored,
     artifact_for,
+    last_etag,
     last_revision,
     record_failure,
     record_unchanged,
@@ -167,8 +168,11 @@ def _store_fetched(engine: Engine, got: _Fetched, run_id: int) -> tuple[Stored, 
 def scrape_github(
     engine: Engine, settings: Settings, repos: Iterable[str], progress: bool = True
 ) -> Summary:
-    """Fetch and store GitHub repos (README, license files); unchanged contents add no events."""
-    from tracker.remote import fetch_github_repo, parse_github_target
+    """Fetch and store GitHub repos (README, license files); unchanged contents add no events.
+
+    A repo whose resource answers 304 to the stored ETag is not fetched further.
+    """
+    from tracker.remote import parse_github_target
 
     summary = Summary(start_run(engine, "github"))
     targets = list(dict.fromkeys(repos))
@@ -177,26 +181,30 @@ def scrape_github(
         for target in targets:
             key = "/".join(parse_github_target(target))
             with Session(engine) as session:
-                try:
-                    view = fetch_github_repo(target, settings)
-                except (FetchError, TargetNotFound) as exc:
-                    summary.add(
-                        record_failure(session, "github-repo", key, summary.run_id, str(exc)),
-                        str(exc),
-                    )
-                    bar.advance(task)
-                    continue
-                view.name = key
-                revision = content_revision(view)
-                if revision == last_revision(session, "github-repo", key):
-                    summary.add(
-                        record_unchanged(session, "github-repo", key, summary.run_id, revision)
-                    )
-                else:
-                    summary.add(store_repo(session, "github-repo", view, summary.run_id, revision))
+                stored, error = _scrape_github_repo(session, settings, target, key, summary.run_id)
+            summary.add(stored, error)
             bar.advance(task)
     finish_run(engine, summary)
     return summary
+
+
+def _scrape_github_repo(
+    session: Session, settings: Settings, target: str, key: str, run_id: int
+) -> tuple[Stored, str | None]:
+    from tracker.remote import fetch_github_repo_if_changed
+
+    try:
+        etag = last_etag(session, "github-repo", key)
+        view, new_etag = fetch_github_repo_if_changed(target, settings, etag)
+    except (FetchError, TargetNotFound) as exc:
+        return record_failure(session, "github-repo", key, run_id, str(exc)), str(exc)
+    if view is None:  # 304 Not Modified
+        return record_unchanged(session, "github-repo", key, run_id, None), None
+    view.name = key
+    revision = content_revision(view)
+    if revision == last_revision(session, "github-repo", key):
+        return record_unchanged(session, "github-repo", key, run_id, revision), None
+    return store_repo(session, "github-repo", view, run_id, revision, etag=new_etag), None
 
 
 def scrape_lists(
