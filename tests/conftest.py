@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.replay import ReplayServer
+from tracker.replay import FaultPlan, ReplayServer
 from tracker.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +25,22 @@ def replay_server() -> Iterator[ReplayServer]:
     """One server for the session, serving `data/demo` (read-only: do not edit its files)."""
     with ReplayServer(DEMO_DIR) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ReplayServer]:
+    """A server over `data/demo` for one module whose tests inject faults into it."""
+    with ReplayServer(DEMO_DIR) as running:
+        yield running
+
+
+@pytest.fixture
+def faults(server: ReplayServer) -> Iterator[FaultPlan]:
+    """The module server's fault plan, emptied (and the stats reset) around each test."""
+    server.faults.clear()
+    server.stats.reset()
+    yield server.faults
+    server.faults.clear()
 
 
 @pytest.fixture

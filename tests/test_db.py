@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from tests.corpus import ROOT
+from tests.databases import empty_database
 from tracker.db.engine import (
     alembic_config,
     current_revision,
@@ -36,27 +37,13 @@ from tracker.db.engine import (
 from tracker.db.models import Artifact, Run, Snapshot, TextBlob
 from tracker.errors import ConfigError
 
-PG_ENV = "TRACKER_TEST_POSTGRES_URL"
 TABLES = set(SQLModel.metadata.tables)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A URL to an empty database: a SQLite file under tmp_path, or the test PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'tracker.db'}"
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(
-            f"{PG_ENV} is not set: run `make test-pg` for the PostgreSQL tests "
-            "(CI sets it through scripts/with-postgres, so there they run)"
-        )
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-    return url
+    return empty_database(request.param, tmp_path)
 
 
 @pytest.fixture

@@ -36,20 +36,6 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer(DEMO_DIR) as running:
-        yield running
-
-
-@pytest.fixture
-def faults(server: ReplayServer) -> Iterator[FaultPlan]:
-    server.faults.clear()
-    server.stats.reset()
-    yield server.faults
-    server.faults.clear()
-
-
 @pytest.fixture
 def sleeps() -> Sleeps:
     return Sleeps()

@@ -20,11 +20,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from tests.corpus import ROOT
+from tests.databases import empty_database
 from tracker.db.engine import make_engine, upgrade_to_head
 from tracker.db.models import SourceLock
 from tracker.locks import SourceBusy, acquire, holder_id, release
 
-PG_ENV = "TRACKER_TEST_POSTGRES_URL"
 SINCE = r"since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
 
 #: A process that takes the lock on `hf` (as argv[2] if given), says so, and holds it until killed.
@@ -41,17 +41,7 @@ with acquire(make_engine(sys.argv[1]), "hf", holder=(sys.argv[2:] or [None])[0])
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated database: a SQLite file under tmp_path, or an emptied test PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    else:
-        url = os.environ.get(PG_ENV, "")
-        if not url:
-            pytest.skip(f"{PG_ENV} is not set: run `make test-pg` for the PostgreSQL tests")
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
-        engine.dispose()
+    url = empty_database(request.param, tmp_path)
     engine = make_engine(url)
     upgrade_to_head(engine)
     engine.dispose()

@@ -23,21 +23,6 @@ CONTENTS_CARD = "/github-api/repos/meta-llama/llama/contents/MODEL_CARD.md"
 README_BYTES = (DEMO_DIR / "hub/CompVis/stable-diffusion-v1-4/README.md").read_bytes()
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer(DEMO_DIR) as running:
-        yield running
-
-
-@pytest.fixture
-def faults(server: ReplayServer) -> Iterator[FaultPlan]:
-    """The module server's plan, emptied (and the stats reset) around each test."""
-    server.faults.clear()
-    server.stats.reset()
-    yield server.faults
-    server.faults.clear()
-
-
 @pytest.fixture
 def http(server: ReplayServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=5) as client:
