@@ -36,8 +36,7 @@ class RepoFile:
     def from_bytes(cls, path: str, data: bytes, max_bytes: int = MAX_TEXT_BYTES) -> RepoFile:
         size = len(data)
         if size > max_bytes:
-            mb = size / 1_000_000
-            return cls(path, None, size, f"too large to read as text ({mb:.1f} MB)")
+            return cls.too_large(path, size)
         if b"\x00" in data[:8192]:
             return cls(path, None, size, "binary file (contains NUL bytes)")
         try:
@@ -46,6 +45,11 @@ class RepoFile:
             text = data.decode("latin-1")
             return cls(path, text.replace("\r\n", "\n"), size, "not UTF-8 (read as Latin-1)")
         return cls(path, text.replace("\r\n", "\n").replace("\r", "\n"), size)
+
+    @classmethod
+    def too_large(cls, path: str, size: int) -> RepoFile:
+        """A file not read because of its size (`size` in bytes, as far as it is known)."""
+        return cls(path, None, size, f"too large to read as text ({size / 1_000_000:.1f} MB)")
 
     @property
     def is_license_file(self) -> bool:

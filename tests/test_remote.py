@@ -92,8 +92,8 @@ def test_settings_repr_hides_tokens() -> None:
 # --- Hub ---------------------------------------------------------------------------------------
 
 
-def test_fetch_hub_repo_builds_the_view(settings: Settings, cache_dir: Path) -> None:
-    view = fetch_hub_repo("abdd68/output", settings, cache_dir)
+def test_fetch_hub_repo_builds_the_view(settings: Settings) -> None:
+    view = fetch_hub_repo("abdd68/output", settings)
     assert (view.name, view.repo_id) == ("abdd68/output", "abdd68/output")
     assert sorted(view.files) == ["LICENSE", "README.md"]
     assert view.card_file is view.files["README.md"]
@@ -106,89 +106,85 @@ def test_fetch_hub_repo_builds_the_view(settings: Settings, cache_dir: Path) -> 
     assert "license:creativeml-openrail-m" in view.hub_metadata["tags"]
 
 
-def test_fetch_hub_repo_keeps_hub_tags_and_pipeline_tag(
-    settings: Settings, cache_dir: Path
-) -> None:
-    view = fetch_hub_repo("CompVis/stable-diffusion-v1-4", settings, cache_dir)
+def test_fetch_hub_repo_keeps_hub_tags_and_pipeline_tag(settings: Settings) -> None:
+    view = fetch_hub_repo("CompVis/stable-diffusion-v1-4", settings)
     assert view.hub_metadata is not None
     assert view.hub_metadata["pipeline_tag"] == "text-to-image"
     assert "diffusers:StableDiffusionPipeline" in view.hub_metadata["tags"]
 
 
-def test_fetch_hub_repo_finds_license_md(settings: Settings, cache_dir: Path) -> None:
-    view = fetch_hub_repo("sayakpaul/sd-model-finetuned-lora-t4", settings, cache_dir)
+def test_fetch_hub_repo_finds_license_md(settings: Settings) -> None:
+    view = fetch_hub_repo("sayakpaul/sd-model-finetuned-lora-t4", settings)
     assert [f.path for f in view.license_files] == ["LICENSE.md"]
     assert view.files["LICENSE.md"].text is not None
     assert "CreativeML Open RAIL-M License" in view.files["LICENSE.md"].text
 
 
-def test_fetch_hub_repo_skips_files_an_audit_does_not_read(
-    snapshot_copy: Path, cache_dir: Path
-) -> None:
+def test_fetch_hub_repo_skips_files_an_audit_does_not_read(snapshot_copy: Path) -> None:
     repo = snapshot_copy / "hub" / "abdd68" / "output"
     (repo / "unet").mkdir()
     (repo / "unet" / "LICENSE").write_text("nested, not top-level\n")
     (repo / "model.safetensors").write_bytes(b"\x00" * 64)
     with ReplayServer(snapshot_copy) as server:
         settings = Settings(hf_endpoint=server.url)
-        view = fetch_hub_repo("abdd68/output", settings, cache_dir)
+        view = fetch_hub_repo("abdd68/output", settings)
     assert sorted(view.files) == ["LICENSE", "README.md"]
 
 
-def test_missing_hub_repo_is_target_not_found(settings: Settings, cache_dir: Path) -> None:
+def test_missing_hub_repo_is_target_not_found(settings: Settings) -> None:
     with pytest.raises(TargetNotFound) as caught:
-        fetch_hub_repo("nobody/nothing", settings, cache_dir)
+        fetch_hub_repo("nobody/nothing", settings)
     assert caught.value.target == "nobody/nothing"
     assert "nobody/nothing" in str(caught.value)
     assert settings.hf_endpoint in str(caught.value)
 
 
-def test_invalid_hub_repo_id_is_target_not_found(settings: Settings, cache_dir: Path) -> None:
+def test_invalid_hub_repo_id_is_target_not_found(settings: Settings) -> None:
     with pytest.raises(TargetNotFound) as caught:
-        fetch_hub_repo("a/b/c", settings, cache_dir)
+        fetch_hub_repo("a/b/c", settings)
     assert "a/b/c" in str(caught.value)
 
 
-def test_unreachable_hub_is_fetch_error(cache_dir: Path) -> None:
+def test_unreachable_hub_is_fetch_error() -> None:
     settings = Settings(hf_endpoint=closed_port_url(), http_timeout=5)
     with pytest.raises(FetchError) as caught:
-        fetch_hub_repo("abdd68/output", settings, cache_dir)
+        fetch_hub_repo("abdd68/output", settings)
     assert settings.hf_endpoint in caught.value.url
     assert "could not reach the Hub" in caught.value.reason
 
 
-def test_hub_server_error_is_fetch_error_with_status(cache_dir: Path) -> None:
+def test_hub_server_error_is_fetch_error_with_status() -> None:
     def overloaded(request: Request) -> Response:
         return json_response({"error": "Internal Error - We're working hard to fix this"}, 500)
 
     with ReplayServer(app=overloaded) as server:
         settings = Settings(hf_endpoint=server.url)
         with pytest.raises(FetchError) as caught:
-            fetch_hub_repo("abdd68/output", settings, cache_dir)
+            fetch_hub_repo("abdd68/output", settings)
     assert caught.value.status == 500
     assert "We're working hard" in caught.value.reason
     assert caught.value.url.startswith(settings.hf_endpoint + "/api/models/abdd68/output")
 
 
-def test_hub_token_is_sent_but_never_in_messages(cache_dir: Path) -> None:
+def test_hub_token_is_sent_but_never_in_messages() -> None:
     recorder = Recorder(snapshot_app(DEMO_DIR))
     with ReplayServer(app=recorder) as server:
         settings = Settings(hf_endpoint=server.url, hf_token=HF_SECRET)
-        fetch_hub_repo("abdd68/output", settings, cache_dir)
+        fetch_hub_repo("abdd68/output", settings)
         with pytest.raises(TargetNotFound) as caught:
-            fetch_hub_repo("nobody/nothing", settings, cache_dir)
+            fetch_hub_repo("nobody/nothing", settings)
     assert all(r.header("authorization") == f"Bearer {HF_SECRET}" for r in recorder.requests)
     assert HF_SECRET not in error_chain_text(caught.value)
 
 
-def test_gated_hub_repo_needs_a_token(snapshot_copy: Path, cache_dir: Path) -> None:
+def test_gated_hub_repo_needs_a_token(snapshot_copy: Path) -> None:
     overrides = snapshot_copy / "hub" / "google" / "gemma-7b" / ".model_info.json"
     overrides.write_text('{"gated": "manual"}')
     with ReplayServer(snapshot_copy) as server:
         anonymous = Settings(hf_endpoint=server.url)
         with pytest.raises(FetchError) as caught:
-            fetch_hub_repo("google/gemma-7b", anonymous, cache_dir)
-        view = fetch_hub_repo("google/gemma-7b", replace(anonymous, hf_token=HF_SECRET), cache_dir)
+            fetch_hub_repo("google/gemma-7b", anonymous)
+        view = fetch_hub_repo("google/gemma-7b", replace(anonymous, hf_token=HF_SECRET))
     assert caught.value.status == 401
     assert "gated" in caught.value.reason and "HF_TOKEN" in caught.value.reason
     assert sorted(view.files) == ["LICENSE", "README.md"]

@@ -4,6 +4,7 @@
     ├── ConfigError         a setting or option is invalid
     ├── TargetNotFound      an audit target (path, Hub repo, GitHub repo) does not exist
     └── FetchError          a remote service failed (status, url, server message)
+        └── BodyTooLarge    the answer is bigger than the caller will read
 
 The CLI maps these, and auditors.errors.AuditError, to one-line messages in one table.
 """
@@ -32,3 +33,11 @@ class FetchError(TrackerError):
         self.url = url
         self.reason = reason
         self.status = status
+
+
+class BodyTooLarge(FetchError):
+    """A body over the client's `max_bytes`; `size` is its declared size, or the bytes read."""
+
+    def __init__(self, url: str, size: int, limit: int, status: int | None = None) -> None:
+        super().__init__(url, f"body of {size} bytes is over max_bytes={limit}", status)
+        self.size = size

@@ -52,7 +52,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tracker.errors import ConfigError, FetchError
+from tracker.errors import BodyTooLarge, ConfigError, FetchError
 from tracker.settings import DEFAULT_HTTP_TIMEOUT, Settings
 
 logger = logging.getLogger(__name__)
@@ -284,8 +284,8 @@ class HttpClient:
 
     def _too_large(self, url: str, attempt: int, status: int, size: int) -> None:
         self._record(HttpEvent(url, attempt, status, "TooLarge", 0.0))
-        limit = self.config.max_bytes
-        raise self._error(url, f"body of {size} bytes is over max_bytes={limit}", status)
+        assert self.config.max_bytes is not None
+        raise BodyTooLarge(url, size, self.config.max_bytes, status)
 
     # --- retries -----------------------------------------------------------------------------
 

@@ -8,12 +8,10 @@ revision) and retries what failed.
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rich.console import Console
 from rich.progress import Progress
@@ -23,6 +21,7 @@ from sqlmodel import Session
 from auditors.repo import RepoView
 from tracker.db.models import Run, utcnow
 from tracker.errors import FetchError, TargetNotFound
+from tracker.http import HttpClient
 from tracker.ingest import (
     Stored,
     artifact_for,
@@ -33,6 +32,7 @@ from tracker.ingest import (
     store_list,
     store_repo,
 )
+from tracker.remote import hub_files_client
 from tracker.settings import Settings
 
 
@@ -112,7 +112,7 @@ def scrape_hub(
     summary = Summary(start_run(engine, "hf"))
     in_flight = max(workers, 1) * 2  # bounded, so memory stays flat however many models
     with (
-        tempfile.TemporaryDirectory(prefix="genai-tracker-hf-") as cache,
+        hub_files_client(settings, max_concurrency=max(workers, 1)) as http,
         _bar(progress) as bar,
         ThreadPoolExecutor(max_workers=max(workers, 1)) as pool,
     ):
@@ -122,7 +122,7 @@ def scrape_hub(
             while queue and len(pending) < in_flight:
                 repo_id = queue.popleft()
                 known = _known_revisions(engine, [repo_id]).get(repo_id)
-                pending.add(pool.submit(_fetch_model, settings, repo_id, known, Path(cache)))
+                pending.add(pool.submit(_fetch_model, settings, http, repo_id, known))
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 stored, error = _store_fetched(engine, future.result(), summary.run_id)
@@ -142,7 +142,7 @@ def _known_revisions(engine: Engine, repo_ids: list[str]) -> dict[str, str]:
     return {r: rev for r, rev in found.items() if rev}
 
 
-def _fetch_model(settings: Settings, repo_id: str, known: str | None, cache: Path) -> _Fetched:
+def _fetch_model(settings: Settings, http: HttpClient, repo_id: str, known: str | None) -> _Fetched:
     """Runs on a worker thread: network only, no database."""
     from tracker.remote import fetch_hub_files, hub_model_info
 
@@ -150,7 +150,7 @@ def _fetch_model(settings: Settings, repo_id: str, known: str | None, cache: Pat
         info = hub_model_info(repo_id, settings)
         if info.sha and info.sha == known:
             return _Fetched(repo_id, info.id, info.sha, None)
-        return _Fetched(repo_id, info.id, info.sha, fetch_hub_files(info, settings, cache))
+        return _Fetched(repo_id, info.id, info.sha, fetch_hub_files(info, settings, http))
     except (FetchError, TargetNotFound) as exc:
         return _Fetched(repo_id, repo_id, None, None, str(exc))
 

@@ -25,7 +25,7 @@ def kind_of(target: str) -> str:
     return "local"
 
 
-def load_target(target: str, settings: Settings, cache_dir: Path) -> RepoView:
+def load_target(target: str, settings: Settings) -> RepoView:
     kind = kind_of(target)
     if kind == "github":
         from tracker.remote import fetch_github_repo
@@ -34,7 +34,7 @@ def load_target(target: str, settings: Settings, cache_dir: Path) -> RepoView:
     if kind == "hub":
         from tracker.remote import fetch_hub_repo
 
-        return fetch_hub_repo(target, settings, cache_dir)
+        return fetch_hub_repo(target, settings)
     if not Path(target).exists():
         raise TargetNotFound(target, "no such file or directory, and not a Hub id or GitHub URL")
     return load_local(target)

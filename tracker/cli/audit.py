@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
@@ -58,8 +57,7 @@ def audit_command(
     from tracker.targets import kind_of, load_target
 
     settings = Settings.from_env()
-    with tempfile.TemporaryDirectory(prefix="genai-tracker-") as cache:
-        repo = load_target(target, settings, Path(cache))
+    repo = load_target(target, settings)
     policy = load_policy(config, repo.files)
     remote = kind_of(target) != "local" if online is None else online
     resolver = _hub_resolver(settings) if remote else None
