@@ -7,6 +7,8 @@ kept in `metadata_error` for a rule to report.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,13 +49,30 @@ class Card:
     body_line: int = 1  # line number where the Markdown body starts
     sections: list[Section] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def lines(self) -> list[str]:
         return self.text.split("\n")
 
     @property
     def body(self) -> str:
         return "\n".join(self.lines[self.body_line - 1 :])
+
+    @functools.cached_property
+    def _line_starts(self) -> list[int]:
+        starts, at = [], 0
+        for line in self.lines:
+            starts.append(at)
+            at += len(line) + 1
+        return starts
+
+    def offset_of(self, line: int) -> int:
+        """Where 1-based `line` starts in `text` (its length past the last line)."""
+        starts = self._line_starts
+        return starts[line - 1] if line <= len(starts) else len(self.text)
+
+    def line_at(self, offset: int) -> int:
+        """The 1-based line holding character `offset` of `text`."""
+        return bisect.bisect_right(self._line_starts, offset)
 
     def meta_str(self, key: str) -> str | None:
         value = self.metadata.get(key)

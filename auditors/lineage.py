@@ -8,6 +8,7 @@ looked up in the knowledge base (offline); an unknown one is passed to `resolve`
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -20,7 +21,9 @@ from auditors.report import BaseModelRef
 Resolver = Callable[[str], str | None]
 
 _REPO_ID = r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*[A-Za-z0-9]"
+#: The lookahead lists the alternatives' first letters, so `re` skips other positions at once.
 _DERIVATION = re.compile(
+    r"(?=[fbtdiqcmavl])"
     r"(?:fine[- ]?tun(?:ed|ing)|finetun(?:ed|ing)|trained|based|built|derived|initiali[sz]ed|"
     r"distilled|quanti[sz]ed|converted|merged?|modified|adapted|dreambooth|lora|checkpoint|"
     r"version|variant)\b[^.\n]{0,60}?\b(?:of|from|on|upon|for|with|off)\b",
@@ -78,6 +81,7 @@ def _named_family(
     return []
 
 
+@functools.cache
 def _spaced(phrases: tuple[str, ...]) -> list[str]:
     return [re.sub(r"[-_/]+", " ", p) for p in phrases]
 
@@ -97,13 +101,14 @@ def _declared(repo: RepoView, card: Card | None) -> list[tuple[str, str, int | N
 def _in_prose(card: Card, kb: KnowledgeBase) -> list[tuple[str, int, str | None]]:
     """Repo ids, or family names with the family's license, in sentences stating a derivation."""
     out: list[tuple[str, int, str | None]] = []
-    for n, line in enumerate(card.lines, start=1):
-        if n < card.body_line:
+    read = 0  # as with a search per line: the first derivation phrase on a line decides it
+    for m in _DERIVATION.finditer(card.text, card.offset_of(card.body_line)):
+        n = card.line_at(m.start())
+        if n == read:
             continue
-        m = _DERIVATION.search(line)
-        if not m:
-            continue
-        tail = line[m.start() : m.end() + 120]
+        read, at = n, card.offset_of(n)
+        line = card.lines[n - 1]
+        tail = line[m.start() - at : m.end() - at + 120]
         out.extend((rid, n, None) for rid in _REPO_IN_TEXT.findall(tail) if _looks_like_repo(rid))
         if not out:
             low = tail.lower()

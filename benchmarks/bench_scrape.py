@@ -87,7 +87,7 @@ def child(url: str, models: int, db: Path, workers: int) -> dict[str, Any]:
         "rss_setup_mb": rss_setup,
         "rss_end_mb": rss_mb(os.getpid()),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "cpu_s": cpu_s(resource.RUSAGE_SELF),
+        "cpu_s": cpu_s(resource.RUSAGE_SELF) + cpu_s(resource.RUSAGE_CHILDREN),
         "db_mb": db.stat().st_size / 2**20,
     }
 

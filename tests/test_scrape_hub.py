@@ -127,3 +127,47 @@ def test_cli_discovers_by_license_tag_and_base_model(replay_server, tmp_path: Pa
         timeout=120,
     )
     assert "2 fetched, 1 unchanged, 0 failed" in res.stdout  # abdd68/output was fetched before
+
+
+def _stored(engine) -> dict[str, tuple[str | None, list[tuple[str, str | None, str]]]]:  # type: ignore[no-untyped-def]
+    """Per artifact: the snapshot's declared license and its findings, sorted."""
+    out = {}
+    with Session(engine) as s:
+        for artifact in s.exec(select(Artifact)).all():
+            snap = s.exec(select(Snapshot).where(Snapshot.artifact_id == artifact.id)).one()
+            rows = s.exec(select(Finding).where(Finding.snapshot_id == snap.id)).all()
+            out[artifact.key] = (
+                snap.declared_license,
+                sorted((f.rule, f.path, f.message) for f in rows),
+            )
+    return out
+
+
+def test_audits_in_worker_processes_store_what_audits_on_the_thread_store(
+    snapshot_copy: Path, tmp_path: Path
+) -> None:
+    """The pool path (spawned processes, reports pickled back, stored in batches of 4) and the
+    in-thread path (batches of 64) write the same licenses and findings for every model."""
+    ids = sorted(
+        f"{owner.name}/{repo.name}"
+        for owner in (snapshot_copy / "hub").iterdir()
+        for repo in owner.iterdir()
+    )
+    results = []
+    for processes, batch in ((0, 64), (1, 4)):
+        db = tmp_path / f"p{processes}.db"
+        with scrape_world(snapshot_copy, db) as (engine, settings):
+            summary = scrape_hub(
+                engine,
+                settings,
+                ids,
+                follow_bases=False,
+                progress=False,
+                audit_processes=processes,
+                batch_size=batch,
+            )
+            assert (summary.fetched, summary.failed) == (len(ids), 0)
+            results.append(_stored(engine))
+    assert len(results[0]) == len(ids) >= 9
+    assert any(findings for _, findings in results[0].values())
+    assert results[0] == results[1]

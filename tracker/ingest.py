@@ -1,22 +1,27 @@
 """Storing what a scrape fetched: dated snapshots, texts once by hash, findings, events.
 
-Each artifact is stored in its own transaction: its snapshot, files, findings and events commit
-together or not at all, so a scrape killed half-way leaves a consistent database and the next
-run carries on from there. A failed fetch is itself recorded (status "failed", with its reason).
+Nothing here commits: the caller decides what lands together (a Hub scrape commits a batch of
+models at once, a GitHub scrape each repo). An artifact's snapshot, files, findings and events
+are always in the same transaction, so a scrape killed half-way leaves a consistent database and
+the next run carries on from the last commit. A failed fetch is itself recorded (status
+"failed", with its reason).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from auditors import audit
 from auditors.engine import __version__ as AUDITOR_VERSION
-from auditors.repo import RepoView
+from auditors.repo import RepoFile, RepoView
 from auditors.report import Report
 from tracker.db.models import (
     Artifact,
@@ -66,6 +71,26 @@ def last_revision(session: Session, kind: str, key: str) -> str | None:
     return last.revision if last is not None else None
 
 
+def last_revisions(session: Session, kind: str, keys: list[str]) -> dict[str, str]:
+    """`last_revision` of many artifacts in one query; keys without one are left out."""
+    latest = (
+        select(func.max(Snapshot.id))
+        .join(Artifact, col(Artifact.id) == col(Snapshot.artifact_id))
+        .where(
+            Artifact.kind == kind,
+            col(Artifact.key).in_(keys),
+            col(Snapshot.status).in_(["ok", "unchanged"]),
+        )
+        .group_by(col(Snapshot.artifact_id))
+    )
+    query = (
+        select(Artifact.key, Snapshot.revision)
+        .join(Artifact, col(Artifact.id) == col(Snapshot.artifact_id))
+        .where(col(Snapshot.id).in_(latest.scalar_subquery()))
+    )
+    return {key: rev for key, rev in session.exec(query).all() if rev}
+
+
 def last_etag(session: Session, kind: str, key: str) -> str | None:
     last = _last(session, kind, key)
     return last.etag if last is not None else None
@@ -80,18 +105,15 @@ def _last(session: Session, kind: str, key: str) -> Snapshot | None:
 
 
 def store_text(session: Session, text: str) -> str:
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if session.get(TextBlob, digest) is None:
-        session.add(TextBlob(sha256=digest, size=len(text.encode("utf-8")), content=text))
-        session.flush()  # no relationship() orders it before the rows that point at it
-    return digest
+    _store_texts(session, [text])
+    return _digest(text)
 
 
 def record_failure(session: Session, kind: str, key: str, run_id: int | None, error: str) -> Stored:
     artifact = artifact_for(session, kind, key)
     assert artifact.id is not None
     session.add(Snapshot(artifact_id=artifact.id, run_id=run_id, status="failed", error=error))
-    session.commit()
+    session.flush()
     return Stored(key, "failed", 0)
 
 
@@ -109,8 +131,22 @@ def record_unchanged(
         snap.detected_license = previous.detected_license
         snap.metadata_json = previous.metadata_json
     session.add(snap)
-    session.commit()
+    session.flush()
     return Stored(key, "unchanged", 0)
+
+
+@dataclass(frozen=True)
+class FetchedRepo:
+    """A fetched repo to store: its view, where it was fetched at, and its audit if done."""
+
+    view: RepoView
+    revision: str | None = None
+    etag: str | None = None
+    report: Report | None = None  # audited on the way in; else `store_repos` audits it
+
+    @property
+    def key(self) -> str:
+        return self.view.repo_id or self.view.name
 
 
 def store_repo(
@@ -122,30 +158,167 @@ def store_repo(
     etag: str | None = None,
 ) -> Stored:
     """Store a fetched repo as a new snapshot, audit it, and record what changed."""
-    artifact = artifact_for(session, kind, view.repo_id or view.name)
-    assert artifact.id is not None
-    previous = latest_snapshot(session, artifact.id)
-    before = _state(session, previous) if previous is not None else None
-    report = audit(view)
-    snap = Snapshot(
-        artifact_id=artifact.id,
-        run_id=run_id,
-        status="ok",
-        revision=revision,
-        etag=etag,
-        metadata_json=json.dumps(dict(view.hub_metadata or {}), sort_keys=True, default=str),
-        declared_license=_first(report.declared),
-        detected_license=_first(report.detected),
+    return store_repos(session, kind, [FetchedRepo(view, revision, etag)], run_id)[0]
+
+
+def store_repos(
+    session: Session, kind: str, repos: Sequence[FetchedRepo], run_id: int | None
+) -> list[Stored]:
+    """Store fetched repos as new snapshots, with their files, findings and events.
+
+    Written with a handful of multi-row statements whatever the number of repos (a row at a
+    time through the ORM cost a scrape more than fetching did). The caller commits: the batch
+    lands whole or not at all. A key given twice is stored twice, in order.
+    """
+    keys = [r.key for r in repos]
+    if not keys:
+        return []
+    if len(set(keys)) < len(keys):
+        return [s for r in repos for s in store_repos(session, kind, [r], run_id)]
+    reports = [r.report if r.report is not None else audit(r.view) for r in repos]
+    ids = _artifact_ids(session, kind, keys)
+    before = _states(session, list(ids.values()))
+    now = utcnow()
+    snapshot_ids = _insert_returning_ids(
+        session,
+        Snapshot,
+        [
+            {
+                "artifact_id": ids[r.key],
+                "run_id": run_id,
+                "fetched_at": now,
+                "status": "ok",
+                "revision": r.revision,
+                "etag": r.etag,
+                "metadata_json": json.dumps(
+                    dict(r.view.hub_metadata or {}), sort_keys=True, default=str
+                ),
+                "declared_license": _first(report.declared),
+                "detected_license": _first(report.detected),
+            }
+            for r, report in zip(repos, reports, strict=True)
+        ],
     )
-    session.add(snap)
-    session.flush()
-    assert snap.id is not None
-    _store_files(session, snap.id, view)
-    _store_findings(session, snap.id, report)
-    n = _store_events(session, artifact.id, snap.id, before, _report_state(report))
-    session.commit()
-    bases = tuple(b.repo_id for b in report.base_models if "/" in b.repo_id)
-    return Stored(artifact.key, "ok", n, bases)
+    files, findings, events, stored = [], [], [], []
+    for r, report, snap_id in zip(repos, reports, snapshot_ids, strict=True):
+        artifact_id = ids[r.key]
+        files += [_file_row(snap_id, f) for f in r.view.files.values()]
+        findings += [_finding_row(snap_id, f) for f in report.findings]
+        found = changes(before.get(artifact_id), _report_state(report))
+        events += [_event_row(artifact_id, snap_id, c, now) for c in found]
+        bases = tuple(b.repo_id for b in report.base_models if "/" in b.repo_id)
+        stored.append(Stored(r.key, "ok", len(found), bases))
+    _store_texts(session, [f.text for r in repos for f in r.view.files.values() if f.text])
+    for model, rows in ((SnapshotFile, files), (Finding, findings), (Event, events)):
+        if rows:
+            session.execute(insert(model), rows)
+    return stored
+
+
+def _artifact_ids(session: Session, kind: str, keys: list[str]) -> dict[str, int]:
+    """Artifact ids by key, creating the artifacts not seen before."""
+    query = select(Artifact.key, Artifact.id).where(
+        Artifact.kind == kind, col(Artifact.key).in_(keys)
+    )
+    ids: dict[str, int] = {k: i for k, i in session.exec(query).all() if i is not None}
+    missing = [k for k in keys if k not in ids]
+    if missing:
+        now = utcnow()
+        rows = [{"kind": kind, "key": k, "first_seen": now} for k in missing]
+        ids.update(zip(missing, _insert_returning_ids(session, Artifact, rows), strict=True))
+    return ids
+
+
+def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert `rows` in one statement; their new ids, in the order of `rows`."""
+    statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+    return [int(i) for i in session.execute(statement, rows).scalars()]
+
+
+def _states(session: Session, artifact_ids: list[int]) -> dict[int, State]:
+    """Each artifact's comparable state: its last successful fetch's license and findings.
+
+    An "unchanged" snapshot repeats the "ok" one before it, so the last "ok" one stands for it.
+    """
+    last_ok = (
+        select(Snapshot.artifact_id, func.max(Snapshot.id))
+        .where(col(Snapshot.artifact_id).in_(artifact_ids), Snapshot.status == "ok")
+        .group_by(col(Snapshot.artifact_id))
+    )
+    snapshot_of: dict[int, int] = {
+        snap_id: artifact_id for artifact_id, snap_id in session.exec(last_ok).all() if snap_id
+    }
+    if not snapshot_of:
+        return {}
+    snaps = session.exec(select(Snapshot).where(col(Snapshot.id).in_(list(snapshot_of)))).all()
+    messages: dict[int, dict[tuple[str, str], str]] = {sid: {} for sid in snapshot_of}
+    rows = session.exec(
+        select(Finding.snapshot_id, Finding.rule, Finding.path, Finding.message).where(
+            col(Finding.snapshot_id).in_(list(snapshot_of))
+        )
+    ).all()
+    for snap_id, rule, path, message in rows:
+        messages[snap_id][(rule, path or "")] = message
+    return {
+        snapshot_of[s.id]: State(
+            s.declared_license or s.detected_license, frozenset(messages[s.id]), messages[s.id]
+        )
+        for s in snaps
+        if s.id is not None
+    }
+
+
+def _store_texts(session: Session, texts: list[str]) -> None:
+    """Add the texts not stored yet (by SHA-256), each once."""
+    by_digest = {_digest(t): t for t in texts}
+    if not by_digest:
+        return
+    query = select(TextBlob.sha256).where(col(TextBlob.sha256).in_(list(by_digest)))
+    known = set(session.exec(query).all())
+    rows = [
+        {"sha256": d, "size": len(t.encode("utf-8")), "content": t}
+        for d, t in by_digest.items()
+        if d not in known
+    ]
+    if rows:
+        session.execute(insert(TextBlob), rows)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _file_row(snapshot_id: int, f: RepoFile) -> dict[str, Any]:
+    return {
+        "snapshot_id": snapshot_id,
+        "path": f.path[:512],
+        "sha256": _digest(f.text) if f.text is not None else None,
+        "size": f.size,
+        "problem": f.problem,
+    }
+
+
+def _finding_row(snapshot_id: int, f: Any) -> dict[str, Any]:
+    return {
+        "snapshot_id": snapshot_id,
+        "auditor_version": AUDITOR_VERSION,
+        "rule": f.rule,
+        "severity": f.severity.value,
+        "message": f.message,
+        "path": f.path,
+        "line": f.line,
+        "field": f.field,
+    }
+
+
+def _event_row(artifact_id: int, snapshot_id: int, c: Change, now: datetime) -> dict[str, Any]:
+    return {
+        "artifact_id": artifact_id,
+        "snapshot_id": snapshot_id,
+        "kind": c.kind,
+        "detail_json": json.dumps(c.detail, sort_keys=True),
+        "created_at": now,
+    }
 
 
 def store_list(
@@ -186,7 +359,6 @@ def store_list(
         found = [Change("list-entry-added", _entry(e)) for e in added]
         found += [Change("list-entry-removed", _entry(e)) for e in removed]
     n = _add_events(session, artifact.id, snap.id, found)
-    session.commit()
     return Stored(url, "ok", n)
 
 
@@ -198,53 +370,11 @@ def _first(idents: list[Any]) -> str | None:
     return idents[0].license_id if idents else None
 
 
-def _store_files(session: Session, snapshot_id: int, view: RepoView) -> None:
-    for f in view.files.values():
-        digest = store_text(session, f.text) if f.text is not None else None
-        session.add(
-            SnapshotFile(
-                snapshot_id=snapshot_id,
-                path=f.path[:512],
-                sha256=digest,
-                size=f.size,
-                problem=f.problem,
-            )
-        )
-
-
-def _store_findings(session: Session, snapshot_id: int, report: Report) -> None:
-    for f in report.findings:
-        session.add(
-            Finding(
-                snapshot_id=snapshot_id,
-                auditor_version=AUDITOR_VERSION,
-                rule=f.rule,
-                severity=f.severity.value,
-                message=f.message,
-                path=f.path,
-                line=f.line,
-                field=f.field,
-            )
-        )
-
-
-def _store_events(
-    session: Session, artifact_id: int, snapshot_id: int, before: State | None, after: State
-) -> int:
-    return _add_events(session, artifact_id, snapshot_id, changes(before, after))
-
-
 def _add_events(session: Session, artifact_id: int, snapshot_id: int, found: list[Change]) -> int:
-    now = utcnow()
-    for c in found:
-        session.add(
-            Event(
-                artifact_id=artifact_id,
-                snapshot_id=snapshot_id,
-                kind=c.kind,
-                detail_json=json.dumps(c.detail, sort_keys=True),
-                created_at=now,
-            )
+    if found:
+        now = utcnow()
+        session.execute(
+            insert(Event), [_event_row(artifact_id, snapshot_id, c, now) for c in found]
         )
     return len(found)
 
@@ -252,18 +382,3 @@ def _add_events(session: Session, artifact_id: int, snapshot_id: int, found: lis
 def _report_state(report: Report) -> State:
     keys = {(f.rule, f.path or ""): f.message for f in report.findings}
     return State(_first(report.declared) or _first(report.detected), frozenset(keys), keys)
-
-
-def _state(session: Session, snap: Snapshot) -> State:
-    """The comparable state of a stored snapshot (an "unchanged" one stands for its source)."""
-    source = snap
-    if snap.status == "unchanged":
-        query = (
-            select(Snapshot)
-            .where(Snapshot.artifact_id == snap.artifact_id, Snapshot.status == "ok")
-            .order_by(col(Snapshot.id).desc())
-        )
-        source = session.exec(query).first() or snap
-    rows = session.exec(select(Finding).where(Finding.snapshot_id == source.id)).all()
-    keys = {(f.rule, f.path or ""): f.message for f in rows}
-    return State(source.declared_license or source.detected_license, frozenset(keys), keys)

@@ -8,9 +8,19 @@ revision) and retries what failed.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+import time
 from collections import deque
-from collections.abc import Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Iterable, Iterator
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -18,19 +28,24 @@ from rich.progress import Progress
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from auditors import audit
 from auditors.repo import RepoView
+from auditors.report import Report
 from tracker.db.models import Run, utcnow
 from tracker.errors import FetchError, TargetNotFound
 from tracker.http import HttpClient
 from tracker.ingest import (
+    FetchedRepo,
     Stored,
     artifact_for,
     last_etag,
     last_revision,
+    last_revisions,
     record_failure,
     record_unchanged,
     store_list,
     store_repo,
+    store_repos,
 )
 from tracker.remote import hub_files_client
 from tracker.settings import Settings
@@ -44,6 +59,10 @@ class Summary:
     failed: int = 0
     events: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.fetched + self.unchanged + self.failed
 
     def add(self, stored: Stored, error: str | None = None) -> None:
         if stored.status == "ok":
@@ -92,6 +111,7 @@ class _Fetched:
     sha: str | None
     view: RepoView | None  # None when unchanged or failed
     error: str | None = None
+    report: Report | None = None  # the view's audit, when a process of the pool did it
 
 
 def scrape_hub(
@@ -100,69 +120,122 @@ def scrape_hub(
     repo_ids: Iterable[str],
     follow_bases: bool = True,
     progress: bool = True,
-    workers: int = 8,
+    workers: int = 16,
+    batch_size: int = 64,
+    audit_processes: int | None = None,
 ) -> Summary:
     """Fetch and store each Hub model; with `follow_bases`, also the base models they name.
 
-    `workers` threads fetch (network-bound) while this thread audits and stores each result in
-    its own transaction (SQLite has one writer), so a slow repo never holds up the others.
+    `workers` threads fetch (network-bound); each hands what it fetched to a pool of
+    `audit_processes` processes to audit (CPU-bound, so threads would share one core; None:
+    one per CPU when there are at least `PROCESS_POOL_FROM` models, else 0, auditing on this
+    thread). This thread stores the results, committed in batches of up to `batch_size` models
+    and at least once a second: one transaction per model cost more than the fetch. A scrape
+    killed mid-way loses at most the batch in hand; the next run fetches it again.
     """
     queue = deque(dict.fromkeys(repo_ids))
     seen = set(queue)
     summary = Summary(start_run(engine, "hf"))
-    in_flight = max(workers, 1) * 2  # bounded, so memory stays flat however many models
+    in_flight = max(max(workers, 1) * 4, batch_size)  # bounded: memory stays flat
+    batch: list[_Fetched] = []
+    last_commit = time.monotonic()
+    if audit_processes is None:
+        audit_processes = (os.cpu_count() or 1) if len(queue) >= PROCESS_POOL_FROM else 0
     with (
         hub_files_client(settings, max_concurrency=max(workers, 1)) as http,
+        _audit_pool(audit_processes) as auditor,
         _bar(progress) as bar,
         ThreadPoolExecutor(max_workers=max(workers, 1)) as pool,
     ):
         task = bar.add_task("scraping Hub models", total=len(queue))
         pending: set[Future[_Fetched]] = set()
-        while queue or pending:
-            while queue and len(pending) < in_flight:
-                repo_id = queue.popleft()
-                known = _known_revisions(engine, [repo_id]).get(repo_id)
-                pending.add(pool.submit(_fetch_model, settings, http, repo_id, known))
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                stored, error = _store_fetched(engine, future.result(), summary.run_id)
-                summary.add(stored, error)
-                bar.advance(task)
-                new_bases = [b for b in stored.bases if follow_bases and b not in seen]
-                seen.update(new_bases)
-                queue.extend(new_bases)
-                bar.update(task, total=len(seen))
+        while queue or pending or batch:
+            if queue and len(pending) < in_flight:
+                ids = [queue.popleft() for _ in range(min(len(queue), in_flight - len(pending)))]
+                known = _known_revisions(engine, ids)
+                pending |= {
+                    pool.submit(_fetch_model, settings, http, auditor, r, known.get(r)) for r in ids
+                }
+            if pending:
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                batch += [future.result() for future in done]
+            due = time.monotonic() - last_commit >= 1.0 or not (queue or pending)
+            if batch and (len(batch) >= batch_size or due):
+                for stored, error in _store_batch(engine, batch, summary.run_id):
+                    summary.add(stored, error)
+                    new_bases = [b for b in stored.bases if follow_bases and b not in seen]
+                    seen.update(new_bases)
+                    queue.extend(new_bases)
+                bar.update(task, completed=summary.done, total=len(seen))
+                batch, last_commit = [], time.monotonic()
     finish_run(engine, summary)
     return summary
 
 
 def _known_revisions(engine: Engine, repo_ids: list[str]) -> dict[str, str]:
     with Session(engine) as session:
-        found = {r: last_revision(session, "hf-model", r) for r in repo_ids}
-    return {r: rev for r, rev in found.items() if rev}
+        return last_revisions(session, "hf-model", repo_ids)
 
 
-def _fetch_model(settings: Settings, http: HttpClient, repo_id: str, known: str | None) -> _Fetched:
-    """Runs on a worker thread: network only, no database."""
+#: The fewest models for which `scrape_hub` starts audit processes (each costs ~0.5 s to start).
+PROCESS_POOL_FROM = 200
+
+
+@contextmanager
+def _audit_pool(processes: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Processes started fresh ("spawn"): forking a process that runs threads is unsafe."""
+    if processes <= 0:
+        yield None
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        yield pool
+
+
+def _fetch_model(
+    settings: Settings,
+    http: HttpClient,
+    auditor: ProcessPoolExecutor | None,
+    repo_id: str,
+    known: str | None,
+) -> _Fetched:
+    """Runs on a worker thread: network, then the audit in the pool if there is one."""
     from tracker.remote import fetch_hub_files, hub_model_info
 
     try:
         info = hub_model_info(repo_id, settings)
         if info.sha and info.sha == known:
             return _Fetched(repo_id, info.id, info.sha, None)
-        return _Fetched(repo_id, info.id, info.sha, fetch_hub_files(info, settings, http))
+        view = fetch_hub_files(info, settings, http)
     except (FetchError, TargetNotFound) as exc:
         return _Fetched(repo_id, repo_id, None, None, str(exc))
+    report = auditor.submit(audit, view).result() if auditor is not None else None
+    return _Fetched(repo_id, info.id, info.sha, view, report=report)
 
 
-def _store_fetched(engine: Engine, got: _Fetched, run_id: int) -> tuple[Stored, str | None]:
+def _store_batch(
+    engine: Engine, batch: list[_Fetched], run_id: int
+) -> list[tuple[Stored, str | None]]:
+    """Store a batch of fetch results in one transaction, in the order given."""
+    fetched = [
+        FetchedRepo(g.view, revision=g.sha, report=g.report) for g in batch if g.view is not None
+    ]
     with Session(engine) as session:
-        if got.error is not None:
-            return record_failure(session, "hf-model", got.requested, run_id, got.error), got.error
-        if got.view is None:
-            assert got.sha is not None
-            return record_unchanged(session, "hf-model", got.repo_id, run_id, got.sha), None
-        return store_repo(session, "hf-model", got.view, run_id, revision=got.sha), None
+        stored = iter(store_repos(session, "hf-model", fetched, run_id))
+        out: list[tuple[Stored, str | None]] = []
+        for got in batch:
+            if got.error is not None:
+                failed = record_failure(session, "hf-model", got.requested, run_id, got.error)
+                out.append((failed, got.error))
+            elif got.view is None:
+                assert got.sha is not None
+                out.append(
+                    (record_unchanged(session, "hf-model", got.repo_id, run_id, got.sha), None)
+                )
+            else:
+                out.append((next(stored), None))
+        session.commit()
+    return out
 
 
 def scrape_github(
@@ -182,6 +255,7 @@ def scrape_github(
             key = "/".join(parse_github_target(target))
             with Session(engine) as session:
                 stored, error = _scrape_github_repo(session, settings, target, key, summary.run_id)
+                session.commit()
             summary.add(stored, error)
             bar.advance(task)
     finish_run(engine, summary)
@@ -227,6 +301,7 @@ def scrape_lists(
             except (FetchError, TargetNotFound, StopIteration) as exc:
                 reason = str(exc) or "no README"
                 summary.add(record_failure(session, "sd-list", key, summary.run_id, reason), reason)
+                session.commit()
                 continue
             if text is None:
                 continue

@@ -9,7 +9,9 @@ declares; a name elsewhere in it (a base model's license mentioned in passing) c
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from auditors.knowledge import KnowledgeBase, name_key
@@ -98,11 +100,25 @@ def _declares(sentence: str, key: str) -> bool:
 
 
 def _license_sentences(text: str, first_line: int, everywhere: bool) -> list[tuple[int, str, int]]:
+    """(line, sentence, offset) of the sentences that talk about licensing (all, `everywhere`).
+
+    A sentence never spans lines, so only the lines where licensing is mentioned are split:
+    one scan of the whole text finds them.
+    """
+    talk = [m.start() for m in _LICENSE_TALK.finditer(text)]
+    if not (talk or everywhere):
+        return []
+    lines = text.split("\n")
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    wanted = (
+        range(len(lines)) if everywhere else sorted({bisect_right(starts, t) - 1 for t in talk})
+    )
     out = []
-    for m in _SENTENCE.finditer(text):
-        s = m.group(0)
-        if everywhere or _LICENSE_TALK.search(s):
-            out.append((text.count("\n", 0, m.start()) + first_line, s, m.start()))
+    for n in wanted:
+        for m in _SENTENCE.finditer(lines[n]):
+            s = m.group(0)
+            if everywhere or _LICENSE_TALK.search(s):
+                out.append((n + first_line, s, starts[n] + m.start()))
     return out
 
 
