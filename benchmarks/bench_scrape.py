@@ -269,7 +269,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--models", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--workers", type=int, default=8, help="passed when scrape_hub takes it")
+    parser.add_argument("--workers", type=int, default=16, help="passed when scrape_hub takes it")
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument("--profile", type=int, metavar="N", help="profile one N-model scrape")
     parser.add_argument("--top", type=int, default=25, help="profile entries shown")

@@ -14,7 +14,15 @@ from sqlmodel import Session, select
 
 from tests.corpus import CORPUS
 from tests.scrape_world import events, scrape_world
-from tracker.db.models import Artifact, Finding, Snapshot, SnapshotFile, TextBlob
+from tracker.db.models import (
+    Artifact,
+    Event,
+    Finding,
+    LineageEdge,
+    Snapshot,
+    SnapshotFile,
+    TextBlob,
+)
 from tracker.scrape import scrape_hub
 
 POKEMON = "alkiskoudounas/sd-pokemon-256px"
@@ -171,3 +179,29 @@ def test_audits_in_worker_processes_store_what_audits_on_the_thread_store(
     assert len(results[0]) == len(ids) >= 9
     assert any(findings for _, findings in results[0].values())
     assert results[0] == results[1]
+
+
+def test_lineage_and_popularity_are_stored_with_the_snapshot(world) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, snapshot = world
+    info = snapshot / "hub" / POKEMON / ".model_info.json"
+    info.write_text('{"downloads": 1234, "likes": 56}', encoding="utf-8")
+    scrape_hub(engine, settings, [POKEMON], follow_bases=False, progress=False)
+    with Session(engine) as s:
+        snap = s.exec(select(Snapshot)).one()
+        assert (snap.downloads, snap.likes) == (1234, 56)
+        edges = s.exec(select(LineageEdge)).all()
+    # "Stable Diffusion" in the title: SD 1.x by the knowledge base, a RAIL family license.
+    assert [(e.found_in, e.license_id, e.license_family) for e in edges] == [
+        ("card title", "creativeml-openrail-m", "rail")
+    ]
+
+
+def test_tracker_now_dates_the_snapshots_and_events(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, _ = world
+    monkeypatch.setenv("TRACKER_NOW", "2026-11-18T09:30:00")
+    scrape_hub(engine, settings, [POKEMON], follow_bases=False, progress=False)
+    with Session(engine) as s:
+        snap = s.exec(select(Snapshot)).one()
+        event = s.exec(select(Event)).one()
+    assert snap.fetched_at.isoformat().startswith("2026-11-18T09:30:00")
+    assert event.created_at.isoformat().startswith("2026-11-18T09:30:00")

@@ -21,12 +21,14 @@ from sqlmodel import Session, col, select
 
 from auditors import audit
 from auditors.engine import __version__ as AUDITOR_VERSION
+from auditors.knowledge import load_knowledge_base
 from auditors.repo import RepoFile, RepoView
 from auditors.report import Report
 from tracker.db.models import (
     Artifact,
     Event,
     Finding,
+    LineageEdge,
     ListEntry,
     Snapshot,
     SnapshotFile,
@@ -143,6 +145,8 @@ class FetchedRepo:
     revision: str | None = None
     etag: str | None = None
     report: Report | None = None  # audited on the way in; else `store_repos` audits it
+    downloads: int | None = None
+    likes: int | None = None
 
     @property
     def key(self) -> str:
@@ -195,21 +199,25 @@ def store_repos(
                 ),
                 "declared_license": _first(report.declared),
                 "detected_license": _first(report.detected),
+                "downloads": r.downloads,
+                "likes": r.likes,
             }
             for r, report in zip(repos, reports, strict=True)
         ],
     )
-    files, findings, events, stored = [], [], [], []
+    files, findings, events, edges, stored = [], [], [], [], []
     for r, report, snap_id in zip(repos, reports, snapshot_ids, strict=True):
         artifact_id = ids[r.key]
         files += [_file_row(snap_id, f) for f in r.view.files.values()]
         findings += [_finding_row(snap_id, f) for f in report.findings]
+        edges += _lineage_rows(snap_id, report)
         found = changes(before.get(artifact_id), _report_state(report))
         events += [_event_row(artifact_id, snap_id, c, now) for c in found]
         bases = tuple(b.repo_id for b in report.base_models if "/" in b.repo_id)
         stored.append(Stored(r.key, "ok", len(found), bases))
     _store_texts(session, [f.text for r in repos for f in r.view.files.values() if f.text])
-    for model, rows in ((SnapshotFile, files), (Finding, findings), (Event, events)):
+    tables = ((SnapshotFile, files), (Finding, findings), (Event, events), (LineageEdge, edges))
+    for model, rows in tables:
         if rows:
             session.execute(insert(model), rows)
     return stored
@@ -309,6 +317,26 @@ def _finding_row(snapshot_id: int, f: Any) -> dict[str, Any]:
         "line": f.line,
         "field": f.field,
     }
+
+
+def _lineage_rows(snapshot_id: int, report: Report) -> list[dict[str, Any]]:
+    """One row per distinct base model (by lower-cased name), with its license's family."""
+    kb = load_knowledge_base()
+    rows: dict[str, dict[str, Any]] = {}
+    for b in report.base_models:
+        info = kb.license(b.license_id) if b.license_id else None
+        rows.setdefault(
+            b.repo_id.lower(),
+            {
+                "snapshot_id": snapshot_id,
+                "base": b.repo_id[:512],
+                "found_in": b.found_in[:64],
+                "license_id": b.license_id,
+                "license_source": b.license_source,
+                "license_family": info.family if info is not None else None,
+            },
+        )
+    return list(rows.values())
 
 
 def _event_row(artifact_id: int, snapshot_id: int, c: Change, now: datetime) -> dict[str, Any]:

@@ -112,6 +112,8 @@ class _Fetched:
     view: RepoView | None  # None when unchanged or failed
     error: str | None = None
     report: Report | None = None  # the view's audit, when a process of the pool did it
+    downloads: int | None = None
+    likes: int | None = None
 
 
 def scrape_hub(
@@ -210,7 +212,7 @@ def _fetch_model(
     except (FetchError, TargetNotFound) as exc:
         return _Fetched(repo_id, repo_id, None, None, str(exc))
     report = auditor.submit(audit, view).result() if auditor is not None else None
-    return _Fetched(repo_id, info.id, info.sha, view, report=report)
+    return _Fetched(repo_id, info.id, info.sha, view, None, report, info.downloads, info.likes)
 
 
 def _store_batch(
@@ -218,7 +220,9 @@ def _store_batch(
 ) -> list[tuple[Stored, str | None]]:
     """Store a batch of fetch results in one transaction, in the order given."""
     fetched = [
-        FetchedRepo(g.view, revision=g.sha, report=g.report) for g in batch if g.view is not None
+        FetchedRepo(g.view, g.sha, None, g.report, g.downloads, g.likes)
+        for g in batch
+        if g.view is not None
     ]
     with Session(engine) as session:
         stored = iter(store_repos(session, "hf-model", fetched, run_id))

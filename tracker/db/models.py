@@ -7,6 +7,7 @@ the same artifact. The schema is created and changed only by Alembic migrations 
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, Float, Index, LargeBinary, Table, Text, Unicode, UniqueConstraint
@@ -14,7 +15,19 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC; or the time `TRACKER_NOW` gives (ISO 8601), to date a replayed history.
+
+    Tests and demos build weeks of history in seconds by scraping with the clock set to each
+    day in turn; nothing else reads it.
+    """
+    fixed = os.environ.get("TRACKER_NOW")
+    if not fixed:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(fixed)
+    except ValueError:
+        raise ValueError(f"TRACKER_NOW={fixed!r} is not an ISO 8601 date-time") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 class Artifact(SQLModel, table=True):
@@ -58,6 +71,8 @@ class Snapshot(SQLModel, table=True):
     metadata_json: str | None = Field(default=None, sa_column=Column(Text))
     declared_license: str | None = Field(default=None, max_length=128, index=True)
     detected_license: str | None = Field(default=None, max_length=128)
+    downloads: int | None = None  # the Hub's count (last 30 days) when fetched
+    likes: int | None = None
 
 
 class TextBlob(SQLModel, table=True):
@@ -94,6 +109,19 @@ class Finding(SQLModel, table=True):
     path: str | None = Field(default=None, max_length=512)
     line: int | None = None
     field: str | None = Field(default=None, max_length=64)
+
+
+class LineageEdge(SQLModel, table=True):
+    """A base model a snapshot's repo derives from, as its audit found it (auditors.lineage)."""
+
+    __tablename__ = "lineage_edge"
+
+    snapshot_id: int = Field(foreign_key="snapshot.id", primary_key=True)
+    base: str = Field(primary_key=True, max_length=512)  # a repo id or a family name
+    found_in: str = Field(max_length=64)  # metadata:base_model | hub-metadata | prose | ...
+    license_id: str | None = Field(default=None, max_length=128)
+    license_source: str = Field(max_length=32)  # knowledge-base | hub | unknown
+    license_family: str | None = Field(default=None, max_length=32, index=True)  # rail, ...
 
 
 class ListEntry(SQLModel, table=True):
