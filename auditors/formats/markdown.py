@@ -17,11 +17,11 @@ def format_markdown(report: Report) -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = _escape_md
+    env.filters["md"] = escape_md
     return env.get_template("audit.md.j2").render(r=report_dict(report))
 
 
-def _escape_md(value: object) -> str:
+def escape_md(value: object) -> str:
     """Neutralise HTML, links and table breaks in text that may come from cards or files.
 
     `<`/`>` cannot open a tag, `[`/`]` cannot open a link (so no `javascript:` URL), `|` cannot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tracker.cli import licenses, schedule, scrape
+from tracker.cli import digest, licenses, schedule, scrape
 from tracker.cli.audit import audit_command
 from tracker.cli.db import init_command
 from tracker.cli.demo import demo_command
@@ -24,6 +24,7 @@ app.command("demo")(demo_command)
 app.command("init")(init_command)
 app.add_typer(licenses.app, name="licenses")
 app.add_typer(scrape.app, name="scrape")
+app.add_typer(digest.app, name="digest")
 app.command("schedule")(schedule.schedule_command)
 
 

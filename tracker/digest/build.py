@@ -1,0 +1,529 @@
+"""Build a week's `DigestContent` from the database: its events, findings and snapshots.
+
+Everything is read as it stood at the week's end (snapshots fetched before it), so a week
+drafted later shows the same numbers. Definitions the numbers rest on:
+
+- *RAIL derivative*: an artifact whose latest snapshot has a base model under a license of the
+  `rail` family (lineage_edge.license_family); it *complies* when that snapshot has no
+  error-severity RAIL finding.
+- *reports a bias evaluation*: the snapshot has no BIAS002 finding (a benchmark or method named
+  with results, see auditors.sections.bias_evaluations).
+- *notable score* of a model: `log10(1 + downloads) + 2·log10(1 + likes) + 3·log10(1 + growth)`,
+  where growth is the downloads gained since the last snapshot before the week (all of them for
+  a new model). Likes are rarer than downloads and growth is what is news, hence the weights.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from auditors.rules import RULES_BY_ID
+from tracker.db.models import Artifact, Event, Finding, LineageEdge, Snapshot
+from tracker.digest.content import DigestContent, Figure, Item, Link, RatePoint
+from tracker.digest.week import IsoWeek
+from tracker.events import BIAS_EVAL_RULE
+
+NOTABLE = 15  # items in "New and notable"
+POPULAR_WITHOUT_BIAS = 10
+TREND_WEEKS = 8
+_CHUNK = 500  # ids per IN (...) list
+#: The license watch's rules: license identification, RAIL duties, duties to upstream.
+COMPLIANCE_RULES = ("LIC", "RAIL", "UP")
+_FindingRow = tuple[str, str | None, int | None, str, str]  # rule, path, line, message, severity
+
+_KIND_LABEL = {"hf-model": "model", "github-repo": "distribution", "sd-list": "list"}
+
+
+@dataclass(frozen=True)
+class _Event:
+    id: int
+    kind: str
+    artifact_id: int
+    key: str
+    artifact_kind: str
+    snapshot_id: int
+    detail: dict[str, Any]
+
+
+def build_digest(session: Session, week: IsoWeek, now: datetime) -> DigestContent:
+    """The digest of `week` (events created in it, state as of its end)."""
+    events = _events(session, week)
+    previous = _events(session, week.previous())
+    content = DigestContent(week=str(week), span=week.span, generated_at=now.isoformat())
+    content.figures = _figures(session, week, events, previous)
+    snaps = _snapshots(session, {e.snapshot_id for e in events})
+    content.items = (
+        _notable(session, week, events, snaps)
+        + _license_changes(events, snaps)
+        + _problems(session, events, snaps)
+        + _bias_added(events, snaps)
+        + _bias_missing(session, week)
+        + _ecosystem(events)
+    )
+    content.group_titles = {
+        i.group: RULES_BY_ID[i.group].title
+        for i in content.items
+        if i.group is not None and i.group in RULES_BY_ID
+    }
+    content.license_mix = _license_mix(session, events, snaps)
+    content.rates = [
+        RatePoint(str(w), *_rates_at(session, w.end))
+        for w in (week.previous(n) for n in range(TREND_WEEKS - 1, -1, -1))
+    ]
+    return content
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _events(session: Session, week: IsoWeek) -> list[_Event]:
+    query = (
+        select(Event, Artifact.key, Artifact.kind)
+        .join(Artifact, col(Artifact.id) == col(Event.artifact_id))
+        .where(col(Event.created_at) >= week.start, col(Event.created_at) < week.end)
+        .order_by(col(Event.id))
+    )
+    return [
+        _Event(
+            e.id or 0, e.kind, e.artifact_id, key, kind, e.snapshot_id, json.loads(e.detail_json)
+        )
+        for e, key, kind in session.exec(query).all()
+    ]
+
+
+def _snapshots(session: Session, ids: Iterable[int]) -> dict[int, Snapshot]:
+    out: dict[int, Snapshot] = {}
+    for chunk in _chunks(sorted(ids)):
+        for s in session.exec(select(Snapshot).where(col(Snapshot.id).in_(chunk))).all():
+            if s.id is not None:
+                out[s.id] = s
+    return out
+
+
+def _latest_ok(before: datetime, kind: str | None = None) -> SelectOfScalar[int | None]:
+    """Ids of each artifact's last successful snapshot fetched before `before`."""
+    query = (
+        select(func.max(Snapshot.id))
+        .where(Snapshot.status == "ok", col(Snapshot.fetched_at) < before)
+        .group_by(col(Snapshot.artifact_id))
+    )
+    if kind is not None:
+        query = query.join(Artifact, col(Artifact.id) == col(Snapshot.artifact_id)).where(
+            Artifact.kind == kind
+        )
+    return query
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for at in range(0, len(ids), _CHUNK):
+        yield ids[at : at + _CHUNK]
+
+
+# --- headline numbers ---------------------------------------------------------------------------
+
+
+def _figures(
+    session: Session, week: IsoWeek, events: list[_Event], previous: list[_Event]
+) -> list[Figure]:
+    def count(evs: list[_Event], kind: str) -> float:
+        return float(sum(1 for e in evs if e.kind == kind))
+
+    def tracked(before: datetime) -> float:
+        query = select(func.count()).select_from(Artifact).where(col(Artifact.first_seen) < before)
+        return float(session.exec(query).one())
+
+    def problems(evs: list[_Event], section: str) -> float:
+        return float(
+            sum(
+                1
+                for i in _problems(session, evs, _snapshots(session, {e.snapshot_id for e in evs}))
+                if i.section == section
+            )
+        )
+
+    rail_now, rail_n = _rail_compliance(session, week.end)
+    rail_before, _ = _rail_compliance(session, week.previous().end)
+    bias_now, new_cards = _bias_share_of_new(session, events)
+    bias_before, _ = _bias_share_of_new(session, previous)
+    return [
+        Figure("tracked", "Artifacts tracked", tracked(week.end), tracked(week.start)),
+        Figure(
+            "new", "New this week", count(events, "new-artifact"), count(previous, "new-artifact")
+        ),
+        Figure(
+            "license-changes",
+            "License changes",
+            count(events, "license-changed"),
+            count(previous, "license-changed"),
+        ),
+        Figure(
+            "new-problems",
+            "New compliance problems",
+            problems(events, "new-problems"),
+            problems(previous, "new-problems"),
+        ),
+        Figure(
+            "resolved-problems",
+            "Compliance problems resolved",
+            problems(events, "resolved"),
+            problems(previous, "resolved"),
+        ),
+        Figure(
+            "rail-compliance",
+            "RAIL derivatives that comply",
+            rail_now,
+            rail_before,
+            "share",
+            f"of {rail_n} RAIL derivatives",
+        ),
+        Figure(
+            "bias-new-cards",
+            "New cards reporting a bias evaluation",
+            bias_now,
+            bias_before,
+            "share",
+            f"of {new_cards} new model cards",
+        ),
+    ]
+
+
+def _rail_compliance(session: Session, before: datetime) -> tuple[float | None, int]:
+    """(share of RAIL derivatives with no error-severity RAIL finding, how many there are)."""
+    latest = _latest_ok(before).scalar_subquery()
+    derivatives = (
+        select(LineageEdge.snapshot_id)
+        .where(col(LineageEdge.snapshot_id).in_(latest), LineageEdge.license_family == "rail")
+        .distinct()
+    )
+    total = int(session.exec(select(func.count()).select_from(derivatives.subquery())).one())
+    if total == 0:
+        return None, 0
+    failing = (
+        select(Finding.snapshot_id)
+        .where(
+            col(Finding.snapshot_id).in_(derivatives),
+            col(Finding.rule).like("RAIL%"),
+            Finding.severity == "error",
+        )
+        .distinct()
+    )
+    bad = int(session.exec(select(func.count()).select_from(failing.subquery())).one())
+    return (total - bad) / total, total
+
+
+def _bias_share_of_new(session: Session, events: list[_Event]) -> tuple[float | None, int]:
+    snaps = [
+        e.snapshot_id for e in events if e.kind == "new-artifact" and e.artifact_kind == "hf-model"
+    ]
+    if not snaps:
+        return None, 0
+    missing = _snapshots_with_rule(session, snaps, BIAS_EVAL_RULE)
+    return (len(snaps) - len(missing)) / len(snaps), len(snaps)
+
+
+def _snapshots_with_rule(session: Session, snapshot_ids: Sequence[int], rule: str) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(sorted(snapshot_ids)):
+        query = select(Finding.snapshot_id).where(
+            col(Finding.snapshot_id).in_(chunk), Finding.rule == rule
+        )
+        found.update(session.exec(query).all())
+    return found
+
+
+def _rates_at(session: Session, before: datetime) -> tuple[float | None, float | None]:
+    """(RAIL compliance, share of tracked model cards reporting a bias evaluation) at `before`."""
+    rail, _ = _rail_compliance(session, before)
+    latest = _latest_ok(before, "hf-model").scalar_subquery()
+    total = int(
+        session.exec(
+            select(func.count()).select_from(Snapshot).where(col(Snapshot.id).in_(latest))
+        ).one()
+    )
+    if total == 0:
+        return rail, None
+    without: ColumnElement[bool] = col(Finding.snapshot_id).in_(latest)
+    missing = int(
+        session.exec(
+            select(func.count(func.distinct(Finding.snapshot_id))).where(
+                without, Finding.rule == BIAS_EVAL_RULE
+            )
+        ).one()
+    )
+    return rail, (total - missing) / total
+
+
+# --- sections -----------------------------------------------------------------------------------
+
+
+def _notable(
+    session: Session, week: IsoWeek, events: list[_Event], snaps: dict[int, Snapshot]
+) -> list[Item]:
+    """New artifacts and those whose downloads grew, by the notable score."""
+    candidates: dict[int, tuple[str, str, Snapshot, int | None]] = {}
+    for e in events:
+        if e.kind == "new-artifact" and e.artifact_kind != "sd-list":
+            candidates[e.artifact_id] = (e.key, e.artifact_kind, snaps[e.snapshot_id], None)
+    before = _downloads_at(session, week.start)
+    for artifact_id, key, kind, snap in _latest_in_week(session, week):
+        if artifact_id in candidates or artifact_id not in before or snap.downloads is None:
+            continue
+        candidates[artifact_id] = (key, kind, snap, before[artifact_id])
+    ranked = []
+    for key, kind, snap, then in candidates.values():
+        growth = (snap.downloads or 0) - (then or 0)
+        if then is not None and growth <= 0:
+            continue
+        score = (
+            math.log10(1 + (snap.downloads or 0))
+            + 2 * math.log10(1 + (snap.likes or 0))
+            + 3 * math.log10(1 + max(growth, 0))
+        )
+        what = "new" if then is None else f"+{growth:,} downloads this week"
+        popularity = f"{snap.downloads or 0:,} downloads, {snap.likes or 0:,} likes"
+        license_ = snap.declared_license or snap.detected_license or "no license found"
+        ranked.append(
+            Item(
+                id=f"notable:{key}",
+                section="notable",
+                title=key,
+                url=_artifact_url(kind, key),
+                summary=f"{what}; {popularity}; {license_}",
+                kind=_KIND_LABEL.get(kind, kind),
+                score=round(score, 3),
+            )
+        )
+    ranked.sort(key=lambda i: (-(i.score or 0), i.title))
+    return ranked[:NOTABLE]
+
+
+def _downloads_at(session: Session, before: datetime) -> dict[int, int]:
+    latest = _latest_ok(before).scalar_subquery()
+    query = select(Snapshot.artifact_id, Snapshot.downloads).where(col(Snapshot.id).in_(latest))
+    return {a: d for a, d in session.exec(query).all() if d is not None}
+
+
+def _latest_in_week(session: Session, week: IsoWeek) -> list[tuple[int, str, str, Snapshot]]:
+    latest = (
+        select(func.max(Snapshot.id))
+        .where(
+            Snapshot.status == "ok",
+            col(Snapshot.fetched_at) >= week.start,
+            col(Snapshot.fetched_at) < week.end,
+        )
+        .group_by(col(Snapshot.artifact_id))
+        .scalar_subquery()
+    )
+    query = (
+        select(Snapshot, Artifact.key, Artifact.kind)
+        .join(Artifact, col(Artifact.id) == col(Snapshot.artifact_id))
+        .where(col(Snapshot.id).in_(latest))
+    )
+    return [(s.artifact_id, key, kind, s) for s, key, kind in session.exec(query).all()]
+
+
+def _license_changes(events: list[_Event], snaps: dict[int, Snapshot]) -> list[Item]:
+    out = []
+    for e in events:
+        if e.kind != "license-changed":
+            continue
+        before, after = e.detail.get("from") or "none", e.detail.get("to") or "none"
+        snap = snaps[e.snapshot_id]
+        out.append(
+            Item(
+                id=f"license:{e.key}:{e.snapshot_id}",
+                section="license-changes",
+                title=e.key,
+                url=_artifact_url(e.artifact_kind, e.key),
+                summary=f"{before} → {after}",
+                kind=_KIND_LABEL.get(e.artifact_kind, e.artifact_kind),
+                evidence=(_file_link(e, snap, "README.md", None, "the card's license"),),
+            )
+        )
+    return out
+
+
+def _problems(session: Session, events: list[_Event], snaps: dict[int, Snapshot]) -> list[Item]:
+    """License-compliance findings raised (on known artifacts, and on new ones: their first
+    audit's warnings and errors) and resolved this week, grouped by rule."""
+    new = {e.snapshot_id: e for e in events if e.kind == "new-artifact"}
+    changed = [e for e in events if e.kind in ("finding-raised", "finding-resolved")]
+    found = _findings(session, set(new) | {e.snapshot_id for e in changed})
+    out = []
+    for snap_id, e in new.items():
+        for rule, path, line, message, severity in found.get(snap_id, []):
+            if _is_compliance(rule) and severity != "info":
+                out.append(_problem(e, snaps[snap_id], rule, path, line, message, raised=True))
+    for e in changed:
+        rule, path = str(e.detail.get("rule")), e.detail.get("path") or None
+        if not _is_compliance(rule):
+            continue
+        raised = e.kind == "finding-raised"
+        line = next(
+            (ln for r, p, ln, _, _ in found.get(e.snapshot_id, []) if (r, p) == (rule, path)),
+            None,
+        )
+        message = str(e.detail.get("message") or rule)
+        out.append(
+            _problem(e, snaps[e.snapshot_id], rule, path, line if raised else None, message, raised)
+        )
+    out.sort(key=lambda i: (i.section, i.group or "", i.title))
+    return out
+
+
+def _is_compliance(rule: str) -> bool:
+    return rule.startswith(COMPLIANCE_RULES)
+
+
+def _problem(
+    e: _Event,
+    snap: Snapshot,
+    rule: str,
+    path: str | None,
+    line: int | None,
+    message: str,
+    raised: bool,
+) -> Item:
+    where = f"{path}:{line}" if path and line else (path or "the repo")
+    return Item(
+        id=f"{'problem' if raised else 'resolved'}:{e.key}:{rule}:{path or ''}",
+        section="new-problems" if raised else "resolved",
+        title=e.key,
+        url=_artifact_url(e.artifact_kind, e.key),
+        summary=message,
+        kind=_KIND_LABEL.get(e.artifact_kind, e.artifact_kind),
+        evidence=(
+            _file_link(e, snap, path, line, where)
+            if raised
+            else Link(f"no longer found ({where})", None),
+        ),
+        group=rule,
+    )
+
+
+def _findings(session: Session, snapshot_ids: set[int]) -> dict[int, list[_FindingRow]]:
+    """Each snapshot's findings."""
+    out: dict[int, list[_FindingRow]] = {}
+    table = Finding.__table__.c  # type: ignore[attr-defined]
+    columns = (table.rule, table.path, table.line, table.message, table.severity)
+    for chunk in _chunks(sorted(snapshot_ids)):
+        query = sa_select(table.snapshot_id, *columns).where(table.snapshot_id.in_(chunk))
+        for snap_id, rule, path, line, message, severity in session.execute(query).all():
+            out.setdefault(snap_id, []).append((rule, path, line, message, severity))
+    return out
+
+
+def _bias_added(events: list[_Event], snaps: dict[int, Snapshot]) -> list[Item]:
+    return [
+        Item(
+            id=f"bias-added:{e.key}",
+            section="bias-added",
+            title=e.key,
+            url=_artifact_url(e.artifact_kind, e.key),
+            summary="The card now reports a bias evaluation with results.",
+            kind=_KIND_LABEL.get(e.artifact_kind, e.artifact_kind),
+            evidence=(_file_link(e, snaps[e.snapshot_id], "README.md", None, "the card"),),
+        )
+        for e in events
+        if e.kind == "bias-eval-added"
+    ]
+
+
+def _bias_missing(session: Session, week: IsoWeek) -> list[Item]:
+    latest = _latest_ok(week.end, "hf-model").scalar_subquery()
+    lacking = select(Finding.snapshot_id).where(
+        col(Finding.snapshot_id).in_(latest), Finding.rule == BIAS_EVAL_RULE
+    )
+    query = (
+        select(Snapshot, Artifact.key)
+        .join(Artifact, col(Artifact.id) == col(Snapshot.artifact_id))
+        .where(col(Snapshot.id).in_(lacking), col(Snapshot.downloads) > 0)
+        .order_by(col(Snapshot.downloads).desc(), col(Artifact.key))
+        .limit(POPULAR_WITHOUT_BIAS)
+    )
+    return [
+        Item(
+            id=f"bias-missing:{key}",
+            section="bias-missing",
+            title=key,
+            url=_artifact_url("hf-model", key),
+            summary=f"{s.downloads or 0:,} downloads; no bias benchmark with results in its card.",
+            kind="model",
+        )
+        for s, key in session.exec(query).all()
+    ]
+
+
+def _ecosystem(events: list[_Event]) -> list[Item]:
+    out = []
+    for e in events:
+        if e.kind not in ("list-entry-added", "list-entry-removed"):
+            continue
+        added = e.kind == "list-entry-added"
+        name, link = str(e.detail.get("name") or ""), str(e.detail.get("link") or "")
+        section = e.detail.get("section")
+        where = f"{e.key}" + (f", section “{section}”" if section else "")
+        out.append(
+            Item(
+                id=f"list:{e.key}:{'+' if added else '-'}:{link}",
+                section="ecosystem",
+                title=name or link,
+                url=link or None,
+                summary=("Added to " if added else "Removed from ") + where,
+                kind="list entry",
+                evidence=(Link(e.key, _artifact_url("sd-list", e.key)),),
+                group="added" if added else "removed",
+            )
+        )
+    return out
+
+
+def _license_mix(
+    session: Session, events: list[_Event], snaps: dict[int, Snapshot]
+) -> list[tuple[str, int]]:
+    """Declared licenses of this week's new derivatives (new artifacts with a base model)."""
+    new = [e.snapshot_id for e in events if e.kind == "new-artifact"]
+    derived: set[int] = set()
+    for chunk in _chunks(sorted(new)):
+        query = select(LineageEdge.snapshot_id).where(col(LineageEdge.snapshot_id).in_(chunk))
+        derived.update(session.exec(query).all())
+    mix = Counter(
+        snaps[s].declared_license or snaps[s].detected_license or "none found" for s in derived
+    )
+    return sorted(mix.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+# --- links --------------------------------------------------------------------------------------
+
+
+def _artifact_url(kind: str, key: str) -> str | None:
+    if kind == "hf-model":
+        return f"https://huggingface.co/{key}"
+    if kind in ("github-repo", "sd-list"):
+        return f"https://github.com/{key}"
+    return None
+
+
+def _file_link(e: _Event, snap: Snapshot, path: str | None, line: int | None, text: str) -> Link:
+    """A link to the file (and line) as it was in the snapshot."""
+    if path is None:
+        return Link(text, _artifact_url(e.artifact_kind, e.key))
+    anchor = f"#L{line}" if line else ""
+    if e.artifact_kind == "hf-model":
+        return Link(
+            text, f"https://huggingface.co/{e.key}/blob/{snap.revision or 'main'}/{path}{anchor}"
+        )
+    if e.artifact_kind == "github-repo":
+        return Link(text, f"https://github.com/{e.key}/blob/HEAD/{path}{anchor}")
+    return Link(text, _artifact_url(e.artifact_kind, e.key))
