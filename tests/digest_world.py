@@ -100,7 +100,7 @@ def week_one(world: World) -> None:
     world.scrape_at(WEEK1_AT)
 
 
-def week_two(world: World) -> None:
+def week_two(world: World, list_readme: Path = LIST_WEEK2) -> None:
     pokemon = world.repo(POKEMON)
     card = (pokemon / "README.md").read_text(encoding="utf-8")
     relicensed = card.replace("license: mit", "license: creativeml-openrail-m", 1)
@@ -111,5 +111,5 @@ def week_two(world: World) -> None:
     korean = KOREAN_SD_CARD.read_text(encoding="utf-8")
     mit = korean.replace("license: creativeml-openrail-m", "license: mit", 1)
     world.add_model(NEW_SD, mit, 7_000, 40)
-    world.set_list(LIST_WEEK2)
+    world.set_list(list_readme)
     world.scrape_at(WEEK2_AT)
