@@ -226,3 +226,26 @@ def test_new_items_join_a_curated_week_on_redraft(tmp_path: Path) -> None:
     again = yaml.safe_load(path.read_text(encoding="utf-8"))["sections"]["notable"]
     assert again[0]["id"] == first["id"] and again[0]["blurb"] == "kept"
     assert "notable:acme/late-arrival" in [n["id"] for n in again[1:]]
+
+
+def test_long_sections_are_capped_and_say_how_many_more(world: World) -> None:
+    from tracker.digest import curation
+    from tracker.digest.build import build_digest
+    from tracker.digest.render import render
+
+    with Session(world.engine) as s:
+        full = build_digest(s, W47, NOW)
+        capped = build_digest(s, W47, NOW, caps={"ecosystem": 2, "resolved": 1})
+    added = [i for i in full.section("ecosystem") if i.group == "added"]
+    assert len(added) > 2
+    kept = [i for i in capped.section("ecosystem") if i.group == "added"]
+    assert len(kept) == 2 and capped.more_of("ecosystem", "added") == len(added) - 2
+    assert [len([i for i in capped.section("resolved") if i.group == g]) for g in ("RAIL001",)] == [
+        1
+    ]
+    assert capped.more == {
+        k: v for k, v in capped.more.items() if k.startswith(("ecosystem:", "resolved:"))
+    }
+    rendered = render(capped, curation.apply(curation.merge(None, capped), capped), [])
+    assert f"…and {len(added) - 2} more added." in rendered.markdown
+    assert f"…and {len(added) - 2} more added." in rendered.html

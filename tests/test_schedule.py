@@ -3,7 +3,6 @@ real SQLite file, and the replay server standing in for the Hub and GitHub."""
 
 from __future__ import annotations
 
-import logging
 import os
 import pickle
 import queue
@@ -21,12 +20,19 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from tracker.config import load_config
+from tracker.config import Config, Schedule, load_config
 from tracker.db.engine import make_engine, upgrade_to_head
 from tracker.db.models import SourceLock, apscheduler_jobs
+from tracker.errors import TrackerError
 from tracker.locks import SourceBusy, acquire
 from tracker.replay import ReplayServer
-from tracker.schedule import DIGEST_JOB_ID, SCRAPE_JOB_ID, scheduled_digest, scrape_all
+from tracker.schedule import (
+    DIGEST_JOB_ID,
+    SCRAPE_JOB_ID,
+    draft_last_week,
+    scheduled_digest,
+    scrape_all,
+)
 from tracker.scrape import Summary
 from tracker.settings import Settings
 
@@ -249,7 +255,15 @@ def test_scrape_all_cli_reports_a_busy_source_and_exits_2(
     assert res.stdout.startswith("lists: run ")
 
 
-def test_the_digest_job_says_it_is_not_built_yet(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="tracker.schedule"):
+def test_the_weekly_job_drafts_the_week_that_ended(migrated: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "digests"
+    config = Config(schedule=Schedule(digest_out=str(out)))
+    said = draft_last_week(migrated, config, datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    assert said == f"drafted 2026-W47: 0 items in {out / '2026-W47'}"
+    assert (out / "2026-W47" / "digest.html").is_file()
+    assert (out / "2026-W47" / "curation.yaml").is_file()
+
+
+def test_the_weekly_job_outside_the_scheduler_is_an_error() -> None:
+    with pytest.raises(TrackerError, match="outside `tracker schedule`"):
         scheduled_digest()
-    assert caplog.messages == ["digest: not built yet (issue #5)"]

@@ -94,6 +94,7 @@ class Schedule:
     digest: At = At(8, 0, "mon")
     misfire_grace_seconds: int = 3600
     timezone: str = "UTC"
+    digest_out: str = "digests"  # where the weekly job drafts (tracker digest --out)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -205,7 +206,7 @@ class _Parser:
 
     def schedule(self, value: Any) -> Schedule:
         where = "schedule"
-        known = {"scrape", "digest", "misfire_grace_seconds", "timezone"}
+        known = {"scrape", "digest", "misfire_grace_seconds", "timezone", "digest_out"}
         table = self.table(value, where, known)
         default = Schedule()
         grace = self.typed(
@@ -220,6 +221,9 @@ class _Parser:
             digest=self.at(table.get("digest"), f"{where}.digest", default.digest, weekly=True),
             misfire_grace_seconds=grace,
             timezone=self.timezone(table.get("timezone", default.timezone), f"{where}.timezone"),
+            digest_out=self.typed(
+                table.get("digest_out", default.digest_out), f"{where}.digest_out", str
+            ),
         )
 
     def at(self, value: Any, where: str, default: At, weekly: bool) -> At:

@@ -1,11 +1,17 @@
-"""The demo job: audit the bundled demo snapshot offline and write reports a person can open.
+"""The demo job: the whole pipeline on the bundled demo snapshot, offline.
 
-Later issues extend it to the whole pipeline (replay server → scrape → database → digest).
+Audits each bundled repo from disk (reports in Markdown, JSON and SARIF), serves the snapshot
+on 127.0.0.1 and scrapes it through huggingface_hub into SQLite (dated in the middle of last
+week), then drafts last week's digest from that database.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.progress import Progress
@@ -14,6 +20,8 @@ from auditors.engine import audit
 from auditors.formats import get_formatter
 from auditors.paths import data_dir
 from auditors.report import Report
+from tracker.db.models import utcnow
+from tracker.digest.week import IsoWeek
 from tracker.local import load_directory
 
 REPORT_FORMATS = {"md": "markdown", "json": "json", "sarif": "sarif"}
@@ -48,10 +56,47 @@ def run_demo(out: Path, snapshot: Path | None = None) -> Path:
     (out / "findings-by-rule.svg").write_text(
         bar_chart_svg(_rule_counts(reports)), encoding="utf-8"
     )
-    scraped = scrape_snapshot(snapshot, out / "tracker.db", [repo_id for repo_id, _ in repos])
+    week = IsoWeek.last_complete(utcnow())
+    with _dated(week.start + timedelta(days=2, hours=10)):
+        scraped = scrape_snapshot(snapshot, out / "tracker.db", [r for r, _ in repos])
+    digest = draft_digest(out / "tracker.db", out / "digest", week)
     index = out / "index.md"
-    index.write_text(index_markdown(reports) + scraped, encoding="utf-8")
+    index.write_text(index_markdown(reports) + scraped + digest, encoding="utf-8")
     return index
+
+
+@contextmanager
+def _dated(when: datetime) -> Iterator[None]:
+    """Date what is stored meanwhile `when` (TRACKER_NOW), as a replay of a past scrape."""
+    before = os.environ.get("TRACKER_NOW")
+    os.environ["TRACKER_NOW"] = when.isoformat()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TRACKER_NOW"]
+        else:
+            os.environ["TRACKER_NOW"] = before
+
+
+def draft_digest(db_path: Path, out: Path, week: IsoWeek) -> str:
+    """Draft `week`'s digest from the demo database; a Markdown paragraph pointing at it."""
+    from tracker.db.engine import make_engine
+    from tracker.digest.workflow import draft
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    try:
+        content, files = draft(engine, week, out, utcnow(), force=True)
+    finally:
+        engine.dispose()
+    folder = files.folder.relative_to(out.parent)
+    return (
+        f"\n## The digest of {week} from that database\n\n"
+        f"[{folder}/digest.html]({folder}/digest.html) (also [Markdown]({folder}/digest.md) and "
+        f"[email]({folder}/digest.eml)): {len(content.items)} items; curate "
+        f"`{folder}/curation.yaml`, then `tracker digest render --week {week} --out "
+        f"{out.name}`.\n"
+    )
 
 
 def scrape_snapshot(snapshot: Path, db_path: Path, repo_ids: list[str]) -> str:

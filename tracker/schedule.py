@@ -12,7 +12,7 @@ there. Two jobs, with stable ids and `replace_existing=True`, so a restart (or a
 configuration) updates them instead of adding copies:
 
     scrape-daily    every day at [schedule] scrape          scrape_all
-    digest-weekly   every week at [schedule] digest         not built yet (issue #5): logs so
+    digest-weekly   every week at [schedule] digest         draft_last_week (into digest_out)
 
 Job defaults: `coalesce=True` (runs missed while the scheduler was down collapse into one),
 `max_instances=1`, `misfire_grace_time` from the configuration. SIGTERM or SIGINT shuts the
@@ -143,8 +143,26 @@ def scheduled_scrape() -> None:
 
 
 def scheduled_digest() -> None:
-    """The weekly job. The digest is not built yet (issue #5)."""
-    log.info("digest: not built yet (issue #5)")
+    """The weekly job: draft the week that just ended, for the editor to curate."""
+    from tracker.db.models import utcnow
+
+    rt = _runtime()
+    try:
+        log.info("digest: %s", draft_last_week(rt.engine, rt.config, utcnow()))
+    except TrackerError as exc:
+        log.warning("digest: not drafted: %s", exc)
+
+
+def draft_last_week(engine: Engine, config: Config, now: datetime) -> str:
+    """Draft the last complete week's digest into `[schedule] digest_out`; says what it did."""
+    from pathlib import Path
+
+    from tracker.digest.week import IsoWeek
+    from tracker.digest.workflow import draft
+
+    week = IsoWeek.last_complete(now)
+    content, files = draft(engine, week, Path(config.schedule.digest_out), now)
+    return f"drafted {week}: {len(content.items)} items in {files.folder}"
 
 
 def _runtime() -> _Runtime:

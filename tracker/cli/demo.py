@@ -1,4 +1,4 @@
-"""`tracker demo --out DIR`: audit the bundled demo repos and write reports you can open."""
+"""`tracker demo --out DIR`: the whole pipeline on the bundled demo snapshot, offline."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ def demo_command(
         "demo-out"
     ),
 ) -> None:
-    """Audit every repo of the bundled demo snapshot (real cards and licenses, no network).
+    """Audit, scrape and digest the bundled demo snapshot (real cards and licenses, no network).
 
-    Writes one Markdown, JSON and SARIF report per repo and an index.md summarising them.
+    Writes one Markdown, JSON and SARIF report per repo, tracker.db (the snapshot served on
+    127.0.0.1 and scraped through huggingface_hub), last week's digest drafted from it
+    (digest/WEEK/digest.html, .md, .eml, curation.yaml) and an index.md linking them all.
 
     Example: tracker demo --out demo-out
     """
@@ -23,4 +25,6 @@ def demo_command(
 
     index = run_demo(out)
     typer.echo(f"wrote {index}", err=True)
+    digest = next((out / "digest").glob("*/digest.html"), None)
+    typer.echo(f"wrote {digest}", err=True)
     typer.echo(f"next: open {index}, or run `tracker audit data/demo/hub/<owner>/<name>`", err=True)

@@ -120,7 +120,7 @@ def send_command(week: WeekOpt = None, out: OutOpt = Path("digests")) -> None:
     Settings from the environment: SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD,
     SMTP_STARTTLS, DIGEST_FROM, DIGEST_TO (comma-separated).
 
-    Example: SMTP_HOST=localhost DIGEST_TO=editor@example.org tracker digest send
+    Example: tracker digest send --week 2026-W47   (with SMTP_HOST and DIGEST_TO set)
     """
     from email import message_from_bytes, policy
     from email.message import EmailMessage

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +30,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from auditors.rules import RULES_BY_ID
 from tracker.db.models import Artifact, Event, Finding, LineageEdge, Snapshot
-from tracker.digest.content import DigestContent, Figure, Item, Link, RatePoint
+from tracker.digest.content import SECTIONS, DigestContent, Figure, Item, Link, RatePoint
 from tracker.digest.week import IsoWeek
 from tracker.events import BIAS_EVAL_RULE
 
@@ -38,6 +38,14 @@ NOTABLE = 15  # items in "New and notable"
 POPULAR_WITHOUT_BIAS = 10
 TREND_WEEKS = 8
 _CHUNK = 500  # ids per IN (...) list
+#: The most items a section shows (per group: per rule, per added/removed), most popular first.
+CAPS = {
+    "license-changes": 25,
+    "new-problems": 10,
+    "resolved": 10,
+    "bias-added": 25,
+    "ecosystem": 50,
+}
 #: The license watch's rules: license identification, RAIL duties, duties to upstream.
 COMPLIANCE_RULES = ("LIC", "RAIL", "UP")
 _FindingRow = tuple[str, str | None, int | None, str, str]  # rule, path, line, message, severity
@@ -56,20 +64,24 @@ class _Event:
     detail: dict[str, Any]
 
 
-def build_digest(session: Session, week: IsoWeek, now: datetime) -> DigestContent:
-    """The digest of `week` (events created in it, state as of its end)."""
+def build_digest(
+    session: Session, week: IsoWeek, now: datetime, caps: Mapping[str, int] = CAPS
+) -> DigestContent:
+    """The digest of `week` (events created in it, state as of its end), at most `caps[section]`
+    items per section or group."""
     events = _events(session, week)
     previous = _events(session, week.previous())
     content = DigestContent(week=str(week), span=week.span, generated_at=now.isoformat())
     content.figures = _figures(session, week, events, previous)
     snaps = _snapshots(session, {e.snapshot_id for e in events})
-    content.items = (
+    content.items, content.more = _capped(
         _notable(session, week, events, snaps)
         + _license_changes(events, snaps)
         + _problems(session, events, snaps)
         + _bias_added(events, snaps)
         + _bias_missing(session, week)
-        + _ecosystem(events)
+        + _ecosystem(events),
+        caps,
     )
     content.group_titles = {
         i.group: RULES_BY_ID[i.group].title
@@ -82,6 +94,25 @@ def build_digest(session: Session, week: IsoWeek, now: datetime) -> DigestConten
         for w in (week.previous(n) for n in range(TREND_WEEKS - 1, -1, -1))
     ]
     return content
+
+
+def _capped(items: list[Item], caps: Mapping[str, int]) -> tuple[list[Item], dict[str, int]]:
+    """At most `caps[section]` items per section (per group where it has groups), the highest
+    scores first; how many each left out. A week of 10,000 events stays readable."""
+    groups: dict[tuple[str, str | None], list[Item]] = {}
+    for item in items:
+        groups.setdefault((item.section, item.group), []).append(item)
+    kept, more = [], {}
+    for (section, group), members in groups.items():
+        cap = caps.get(section)
+        if cap is not None and len(members) > cap:
+            members = sorted(members, key=lambda i: (-(i.score or 0), i.title))
+            more[f"{section}:{group}" if group else section] = len(members) - cap
+            members = members[:cap]
+        kept += members
+    order = {key: n for n, key in enumerate(SECTIONS)}
+    kept.sort(key=lambda i: order[i.section])  # stable: each section keeps its own order
+    return kept, more
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -349,6 +380,7 @@ def _license_changes(events: list[_Event], snaps: dict[int, Snapshot]) -> list[I
                 summary=f"{before} → {after}",
                 kind=_KIND_LABEL.get(e.artifact_kind, e.artifact_kind),
                 evidence=(_file_link(e, snap, "README.md", None, "the card's license"),),
+                score=snap.downloads,
             )
         )
     return out
@@ -409,6 +441,7 @@ def _problem(
             else Link(f"no longer found ({where})", None),
         ),
         group=rule,
+        score=snap.downloads,
     )
 
 
@@ -434,6 +467,7 @@ def _bias_added(events: list[_Event], snaps: dict[int, Snapshot]) -> list[Item]:
             summary="The card now reports a bias evaluation with results.",
             kind=_KIND_LABEL.get(e.artifact_kind, e.artifact_kind),
             evidence=(_file_link(e, snaps[e.snapshot_id], "README.md", None, "the card"),),
+            score=snaps[e.snapshot_id].downloads,
         )
         for e in events
         if e.kind == "bias-eval-added"

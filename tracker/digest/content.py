@@ -100,6 +100,8 @@ class DigestContent:
     license_mix: list[tuple[str, int]] = field(default_factory=list)
     rates: list[RatePoint] = field(default_factory=list)
     group_titles: dict[str, str] = field(default_factory=dict)  # rule id -> title
+    #: Items left out of a long section or group (key "section" or "section:group"), by count.
+    more: dict[str, int] = field(default_factory=dict)
 
     def section(self, key: str) -> list[Item]:
         return [i for i in self.items if i.section == key]
@@ -118,4 +120,8 @@ class DigestContent:
             license_mix=[(str(k), int(n)) for k, n in raw["license_mix"]],
             rates=[RatePoint(**r) for r in raw["rates"]],
             group_titles=dict(raw["group_titles"]),
+            more={str(k): int(v) for k, v in raw.get("more", {}).items()},
         )
+
+    def more_of(self, section: str, group: str | None = None) -> int:
+        return self.more.get(f"{section}:{group}" if group else section, 0)
