@@ -133,10 +133,13 @@ def main() -> None:
     parser.add_argument("--before-models", type=int, default=2000, help="scraped in 2026-W46")
     parser.add_argument("--week-models", type=int, default=10000, help="scraped in 2026-W47")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--db", type=Path, help="keep the history in this SQLite file; reuse it if it exists"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "tracker.db"
-        history = build_history(db, args.before_models, args.week_models)
+        db = args.db or Path(tmp) / "tracker.db"
+        history = {} if db.exists() else build_history(db, args.before_models, args.week_models)
         result = {**history, **measure(db, Path(tmp) / "digests", args.repeat)}
     table = Table(title="tracker digest for 2026-W47 (seconds; warm = median of the repeats)")
     for column in ("events", "shown", "left out", "build", "render", "draft", "draft, 1st run"):
@@ -163,7 +166,7 @@ def main() -> None:
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
-        "args": vars(args),
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "result": result,
     }
     RESULTS.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

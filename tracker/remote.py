@@ -16,6 +16,7 @@ functions: it costs ~0.3 s, which a local-directory audit must not pay.
 from __future__ import annotations
 
 import base64
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -144,6 +145,10 @@ def card_dict(info: ModelInfo) -> dict[str, Any]:
 
 def _hub_api(settings: Settings) -> HfApi:
     from huggingface_hub import HfApi
+
+    # "Invalid model-index. Not loading eval results into CardData." once per such card: the
+    # tracker reads no eval results from card data, and thousands of these bury the progress.
+    logging.getLogger("huggingface_hub.repocard_data").setLevel(logging.ERROR)
 
     return HfApi(endpoint=settings.hf_endpoint, token=_hf_token(settings))
 

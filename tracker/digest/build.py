@@ -15,15 +15,16 @@ drafted later shows the same numbers. Definitions the numbers rest on:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -61,7 +62,36 @@ class _Event:
     key: str
     artifact_kind: str
     snapshot_id: int
-    detail: dict[str, Any]
+    detail_json: str
+
+    @functools.cached_property
+    def detail(self) -> dict[str, Any]:
+        """Parsed when asked: most events of a busy week are new artifacts, never asked."""
+        return dict(json.loads(self.detail_json))
+
+
+@dataclass(frozen=True)
+class _Snap:
+    """The columns of a snapshot the digest shows (an ORM object per row cost 10x more)."""
+
+    id: int
+    artifact_id: int
+    revision: str | None
+    downloads: int | None
+    likes: int | None
+    declared_license: str | None
+    detected_license: str | None
+
+
+_SNAP_COLUMNS = (
+    "id",
+    "artifact_id",
+    "revision",
+    "downloads",
+    "likes",
+    "declared_license",
+    "detected_license",
+)
 
 
 def build_digest(
@@ -71,18 +101,24 @@ def build_digest(
     items per section or group."""
     events = _events(session, week)
     previous = _events(session, week.previous())
+    problems = _problem_rows(session, events)
+    states = _States(session)
     content = DigestContent(week=str(week), span=week.span, generated_at=now.isoformat())
-    content.figures = _figures(session, week, events, previous)
+    content.figures = _figures(
+        session, week, states, events, previous, problems, _problem_rows(session, previous)
+    )
     snaps = _snapshots(session, {e.snapshot_id for e in events})
+    problem_items, problems_left_out = _problems(problems, snaps, caps)
     content.items, content.more = _capped(
         _notable(session, week, events, snaps)
         + _license_changes(events, snaps)
-        + _problems(session, events, snaps)
+        + problem_items
         + _bias_added(events, snaps)
         + _bias_missing(session, week)
         + _ecosystem(events),
         caps,
     )
+    content.more.update(problems_left_out)
     content.group_titles = {
         i.group: RULES_BY_ID[i.group].title
         for i in content.items
@@ -90,7 +126,7 @@ def build_digest(
     }
     content.license_mix = _license_mix(session, events, snaps)
     content.rates = [
-        RatePoint(str(w), *_rates_at(session, w.end))
+        RatePoint(str(w), states.rail_compliance(w.end)[0], states.bias_evaluation(w.end))
         for w in (week.previous(n) for n in range(TREND_WEEKS - 1, -1, -1))
     ]
     return content
@@ -119,26 +155,36 @@ def _capped(items: list[Item], caps: Mapping[str, int]) -> tuple[list[Item], dic
 
 
 def _events(session: Session, week: IsoWeek) -> list[_Event]:
+    event, artifact = Event.__table__.c, Artifact.__table__.c  # type: ignore[attr-defined]
     query = (
-        select(Event, Artifact.key, Artifact.kind)
-        .join(Artifact, col(Artifact.id) == col(Event.artifact_id))
-        .where(col(Event.created_at) >= week.start, col(Event.created_at) < week.end)
-        .order_by(col(Event.id))
+        sa_select(
+            event.id,
+            event.kind,
+            event.artifact_id,
+            artifact.key,
+            artifact.kind,
+            event.snapshot_id,
+            event.detail_json,
+        )
+        .join_from(Event.__table__, Artifact.__table__, artifact.id == event.artifact_id)  # type: ignore[attr-defined]
+        .where(event.created_at >= week.start, event.created_at < week.end)
+        .order_by(event.id)
     )
     return [
-        _Event(
-            e.id or 0, e.kind, e.artifact_id, key, kind, e.snapshot_id, json.loads(e.detail_json)
-        )
-        for e, key, kind in session.exec(query).all()
+        _Event(id_, kind, artifact_id, key, artifact_kind, snapshot_id, detail)
+        for id_, kind, artifact_id, key, artifact_kind, snapshot_id, detail in session.execute(
+            query
+        ).all()
     ]
 
 
-def _snapshots(session: Session, ids: Iterable[int]) -> dict[int, Snapshot]:
-    out: dict[int, Snapshot] = {}
+def _snapshots(session: Session, ids: Iterable[int]) -> dict[int, _Snap]:
+    table = Snapshot.__table__.c  # type: ignore[attr-defined]
+    columns = [table[name] for name in _SNAP_COLUMNS]
+    out: dict[int, _Snap] = {}
     for chunk in _chunks(sorted(ids)):
-        for s in session.exec(select(Snapshot).where(col(Snapshot.id).in_(chunk))).all():
-            if s.id is not None:
-                out[s.id] = s
+        for row in session.execute(sa_select(*columns).where(table.id.in_(chunk))).all():
+            out[row[0]] = _Snap(*row)
     return out
 
 
@@ -165,7 +211,13 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 
 
 def _figures(
-    session: Session, week: IsoWeek, events: list[_Event], previous: list[_Event]
+    session: Session,
+    week: IsoWeek,
+    states: _States,
+    events: list[_Event],
+    previous: list[_Event],
+    problems: list[_ProblemRow],
+    previous_problems: list[_ProblemRow],
 ) -> list[Figure]:
     def count(evs: list[_Event], kind: str) -> float:
         return float(sum(1 for e in evs if e.kind == kind))
@@ -174,19 +226,13 @@ def _figures(
         query = select(func.count()).select_from(Artifact).where(col(Artifact.first_seen) < before)
         return float(session.exec(query).one())
 
-    def problems(evs: list[_Event], section: str) -> float:
-        return float(
-            sum(
-                1
-                for i in _problems(session, evs, _snapshots(session, {e.snapshot_id for e in evs}))
-                if i.section == section
-            )
-        )
+    def problems_in(rows: list[_ProblemRow], section: str) -> float:
+        return float(sum(1 for r in rows if r.section == section))
 
-    rail_now, rail_n = _rail_compliance(session, week.end)
-    rail_before, _ = _rail_compliance(session, week.previous().end)
-    bias_now, new_cards = _bias_share_of_new(session, events)
-    bias_before, _ = _bias_share_of_new(session, previous)
+    rail_now, rail_n = states.rail_compliance(week.end)
+    rail_before, _ = states.rail_compliance(week.previous().end)
+    bias_now, new_cards = _bias_share_of_new(states, events)
+    bias_before, _ = _bias_share_of_new(states, previous)
     return [
         Figure("tracked", "Artifacts tracked", tracked(week.end), tracked(week.start)),
         Figure(
@@ -201,14 +247,14 @@ def _figures(
         Figure(
             "new-problems",
             "New compliance problems",
-            problems(events, "new-problems"),
-            problems(previous, "new-problems"),
+            problems_in(problems, "new-problems"),
+            problems_in(previous_problems, "new-problems"),
         ),
         Figure(
             "resolved-problems",
             "Compliance problems resolved",
-            problems(events, "resolved"),
-            problems(previous, "resolved"),
+            problems_in(problems, "resolved"),
+            problems_in(previous_problems, "resolved"),
         ),
         Figure(
             "rail-compliance",
@@ -229,80 +275,82 @@ def _figures(
     ]
 
 
-def _rail_compliance(session: Session, before: datetime) -> tuple[float | None, int]:
-    """(share of RAIL derivatives with no error-severity RAIL finding, how many there are)."""
-    latest = _latest_ok(before).scalar_subquery()
-    derivatives = (
-        select(LineageEdge.snapshot_id)
-        .where(col(LineageEdge.snapshot_id).in_(latest), LineageEdge.license_family == "rail")
-        .distinct()
-    )
-    total = int(session.exec(select(func.count()).select_from(derivatives.subquery())).one())
-    if total == 0:
-        return None, 0
-    failing = (
-        select(Finding.snapshot_id)
-        .where(
-            col(Finding.snapshot_id).in_(derivatives),
-            col(Finding.rule).like("RAIL%"),
-            Finding.severity == "error",
+class _States:
+    """Each artifact's last successful snapshot as of any moment, and what the rates need to
+    know of each snapshot, read in five queries: the rates of nine moments (this week, last
+    week, the trend) are then counted here instead of in 30-odd aggregate queries."""
+
+    def __init__(self, session: Session) -> None:
+        snap, artifact = Snapshot.__table__.c, Artifact.__table__.c  # type: ignore[attr-defined]
+        query = (
+            sa_select(snap.id, snap.artifact_id, snap.fetched_at, artifact.kind)
+            .join_from(Snapshot.__table__, Artifact.__table__, artifact.id == snap.artifact_id)  # type: ignore[attr-defined]
+            .where(snap.status == "ok")
         )
-        .distinct()
-    )
-    bad = int(session.exec(select(func.count()).select_from(failing.subquery())).one())
-    return (total - bad) / total, total
+        rows = session.execute(query).all()
+        self._ok = sorted((_utc(at), sid, aid, kind) for sid, aid, at, kind in rows)
+        self._latest: dict[datetime, dict[int, tuple[int, str]]] = {}
+        edges = select(LineageEdge.snapshot_id).where(LineageEdge.license_family == "rail")
+        self.rail = set(session.exec(edges).all())
+        failing = select(Finding.snapshot_id).where(
+            col(Finding.rule).like("RAIL%"), Finding.severity == "error"
+        )
+        self.rail_failing = set(session.exec(failing).all())
+        missing = select(Finding.snapshot_id).where(Finding.rule == BIAS_EVAL_RULE)
+        self.no_bias_eval = set(session.exec(missing).all())
+
+    def latest(self, before: datetime) -> dict[int, tuple[int, str]]:
+        """artifact id -> (its last ok snapshot fetched before `before`, the artifact's kind)."""
+        if before in self._latest:
+            return self._latest[before]
+        out: dict[int, tuple[int, str]] = {}
+        for at, sid, aid, kind in self._ok:
+            if at >= before:
+                break
+            if aid not in out or sid > out[aid][0]:
+                out[aid] = (sid, kind)
+        self._latest[before] = out
+        return out
+
+    def rail_compliance(self, before: datetime) -> tuple[float | None, int]:
+        """(share of RAIL derivatives with no error-severity RAIL finding, how many there are)."""
+        derivatives = [sid for sid, _ in self.latest(before).values() if sid in self.rail]
+        if not derivatives:
+            return None, 0
+        bad = sum(1 for sid in derivatives if sid in self.rail_failing)
+        return (len(derivatives) - bad) / len(derivatives), len(derivatives)
+
+    def bias_evaluation(self, before: datetime) -> float | None:
+        """The share of tracked model cards that report a bias evaluation."""
+        models = [sid for sid, kind in self.latest(before).values() if kind == "hf-model"]
+        if not models:
+            return None
+        return sum(1 for sid in models if sid not in self.no_bias_eval) / len(models)
 
 
-def _bias_share_of_new(session: Session, events: list[_Event]) -> tuple[float | None, int]:
+def _utc(moment: datetime) -> datetime:
+    """Databases hand back naive datetimes for UTC ones (SQLite, `timestamp` columns)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _bias_share_of_new(states: _States, events: list[_Event]) -> tuple[float | None, int]:
     snaps = [
         e.snapshot_id for e in events if e.kind == "new-artifact" and e.artifact_kind == "hf-model"
     ]
     if not snaps:
         return None, 0
-    missing = _snapshots_with_rule(session, snaps, BIAS_EVAL_RULE)
-    return (len(snaps) - len(missing)) / len(snaps), len(snaps)
-
-
-def _snapshots_with_rule(session: Session, snapshot_ids: Sequence[int], rule: str) -> set[int]:
-    found: set[int] = set()
-    for chunk in _chunks(sorted(snapshot_ids)):
-        query = select(Finding.snapshot_id).where(
-            col(Finding.snapshot_id).in_(chunk), Finding.rule == rule
-        )
-        found.update(session.exec(query).all())
-    return found
-
-
-def _rates_at(session: Session, before: datetime) -> tuple[float | None, float | None]:
-    """(RAIL compliance, share of tracked model cards reporting a bias evaluation) at `before`."""
-    rail, _ = _rail_compliance(session, before)
-    latest = _latest_ok(before, "hf-model").scalar_subquery()
-    total = int(
-        session.exec(
-            select(func.count()).select_from(Snapshot).where(col(Snapshot.id).in_(latest))
-        ).one()
-    )
-    if total == 0:
-        return rail, None
-    without: ColumnElement[bool] = col(Finding.snapshot_id).in_(latest)
-    missing = int(
-        session.exec(
-            select(func.count(func.distinct(Finding.snapshot_id))).where(
-                without, Finding.rule == BIAS_EVAL_RULE
-            )
-        ).one()
-    )
-    return rail, (total - missing) / total
+    missing = sum(1 for s in snaps if s in states.no_bias_eval)
+    return (len(snaps) - missing) / len(snaps), len(snaps)
 
 
 # --- sections -----------------------------------------------------------------------------------
 
 
 def _notable(
-    session: Session, week: IsoWeek, events: list[_Event], snaps: dict[int, Snapshot]
+    session: Session, week: IsoWeek, events: list[_Event], snaps: dict[int, _Snap]
 ) -> list[Item]:
     """New artifacts and those whose downloads grew, by the notable score."""
-    candidates: dict[int, tuple[str, str, Snapshot, int | None]] = {}
+    candidates: dict[int, tuple[str, str, _Snap, int | None]] = {}
     for e in events:
         if e.kind == "new-artifact" and e.artifact_kind != "sd-list":
             candidates[e.artifact_id] = (e.key, e.artifact_kind, snaps[e.snapshot_id], None)
@@ -311,7 +359,7 @@ def _notable(
         if artifact_id in candidates or artifact_id not in before or snap.downloads is None:
             continue
         candidates[artifact_id] = (key, kind, snap, before[artifact_id])
-    ranked = []
+    scored = []
     for key, kind, snap, then in candidates.values():
         growth = (snap.downloads or 0) - (then or 0)
         if then is not None and growth <= 0:
@@ -321,6 +369,10 @@ def _notable(
             + 2 * math.log10(1 + (snap.likes or 0))
             + 3 * math.log10(1 + max(growth, 0))
         )
+        scored.append((-round(score, 3), key, kind, snap, then, growth))
+    scored.sort(key=lambda t: (t[0], t[1]))
+    ranked = []
+    for neg_score, key, kind, snap, then, growth in scored[:NOTABLE]:
         what = "new" if then is None else f"+{growth:,} downloads this week"
         popularity = f"{snap.downloads or 0:,} downloads, {snap.likes or 0:,} likes"
         license_ = snap.declared_license or snap.detected_license or "no license found"
@@ -332,11 +384,10 @@ def _notable(
                 url=_artifact_url(kind, key),
                 summary=f"{what}; {popularity}; {license_}",
                 kind=_KIND_LABEL.get(kind, kind),
-                score=round(score, 3),
+                score=-neg_score,
             )
         )
-    ranked.sort(key=lambda i: (-(i.score or 0), i.title))
-    return ranked[:NOTABLE]
+    return ranked
 
 
 def _downloads_at(session: Session, before: datetime) -> dict[int, int]:
@@ -345,26 +396,39 @@ def _downloads_at(session: Session, before: datetime) -> dict[int, int]:
     return {a: d for a, d in session.exec(query).all() if d is not None}
 
 
-def _latest_in_week(session: Session, week: IsoWeek) -> list[tuple[int, str, str, Snapshot]]:
+def _latest_in_week(session: Session, week: IsoWeek) -> list[tuple[int, str, str, _Snap]]:
+    """The last snapshot in the week of each artifact that had one before it (growth needs a
+    before; a new artifact is a candidate already)."""
+    known = (
+        select(Snapshot.artifact_id)
+        .where(Snapshot.status == "ok", col(Snapshot.fetched_at) < week.start)
+        .distinct()
+    )
     latest = (
         select(func.max(Snapshot.id))
         .where(
             Snapshot.status == "ok",
             col(Snapshot.fetched_at) >= week.start,
             col(Snapshot.fetched_at) < week.end,
+            col(Snapshot.artifact_id).in_(known),
         )
         .group_by(col(Snapshot.artifact_id))
         .scalar_subquery()
     )
+    snap, artifact = Snapshot.__table__.c, Artifact.__table__.c  # type: ignore[attr-defined]
     query = (
-        select(Snapshot, Artifact.key, Artifact.kind)
-        .join(Artifact, col(Artifact.id) == col(Snapshot.artifact_id))
-        .where(col(Snapshot.id).in_(latest))
+        sa_select(*(snap[name] for name in _SNAP_COLUMNS), artifact.key, artifact.kind)
+        .join_from(Snapshot.__table__, Artifact.__table__, artifact.id == snap.artifact_id)  # type: ignore[attr-defined]
+        .where(snap.id.in_(latest))
     )
-    return [(s.artifact_id, key, kind, s) for s, key, kind in session.exec(query).all()]
+    out = []
+    for row in session.execute(query).all():
+        s = _Snap(*row[: len(_SNAP_COLUMNS)])
+        out.append((s.artifact_id, row[-2], row[-1], s))
+    return out
 
 
-def _license_changes(events: list[_Event], snaps: dict[int, Snapshot]) -> list[Item]:
+def _license_changes(events: list[_Event], snaps: dict[int, _Snap]) -> list[Item]:
     out = []
     for e in events:
         if e.kind != "license-changed":
@@ -386,17 +450,29 @@ def _license_changes(events: list[_Event], snaps: dict[int, Snapshot]) -> list[I
     return out
 
 
-def _problems(session: Session, events: list[_Event], snaps: dict[int, Snapshot]) -> list[Item]:
+@dataclass(frozen=True)
+class _ProblemRow:
+    """A compliance finding raised or resolved this week, before it becomes an Item."""
+
+    section: str  # new-problems | resolved
+    rule: str
+    path: str | None
+    line: int | None
+    message: str
+    event: _Event
+
+
+def _problem_rows(session: Session, events: list[_Event]) -> list[_ProblemRow]:
     """License-compliance findings raised (on known artifacts, and on new ones: their first
-    audit's warnings and errors) and resolved this week, grouped by rule."""
+    audit's warnings and errors) and resolved this week."""
     new = {e.snapshot_id: e for e in events if e.kind == "new-artifact"}
     changed = [e for e in events if e.kind in ("finding-raised", "finding-resolved")]
     found = _findings(session, set(new) | {e.snapshot_id for e in changed})
-    out = []
+    rows = []
     for snap_id, e in new.items():
         for rule, path, line, message, severity in found.get(snap_id, []):
             if _is_compliance(rule) and severity != "info":
-                out.append(_problem(e, snaps[snap_id], rule, path, line, message, raised=True))
+                rows.append(_ProblemRow("new-problems", rule, path, line, message, e))
     for e in changed:
         rule, path = str(e.detail.get("rule")), e.detail.get("path") or None
         if not _is_compliance(rule):
@@ -407,57 +483,70 @@ def _problems(session: Session, events: list[_Event], snaps: dict[int, Snapshot]
             None,
         )
         message = str(e.detail.get("message") or rule)
-        out.append(
-            _problem(e, snaps[e.snapshot_id], rule, path, line if raised else None, message, raised)
-        )
-    out.sort(key=lambda i: (i.section, i.group or "", i.title))
-    return out
+        section = "new-problems" if raised else "resolved"
+        rows.append(_ProblemRow(section, rule, path, line if raised else None, message, e))
+    return rows
+
+
+def _problems(
+    rows: list[_ProblemRow], snaps: dict[int, _Snap], caps: Mapping[str, int]
+) -> tuple[list[Item], dict[str, int]]:
+    """Items for the rows, grouped by rule, the most downloaded `caps[section]` of each group
+    (made into Items only those: a busy week has tens of thousands of rows)."""
+    groups: dict[tuple[str, str], list[_ProblemRow]] = {}
+    for row in rows:
+        groups.setdefault((row.section, row.rule), []).append(row)
+    items, more = [], {}
+    for (section, rule), members in sorted(groups.items()):
+        cap = caps.get(section, len(members))
+        members.sort(key=lambda r: (-(snaps[r.event.snapshot_id].downloads or 0), r.event.key))
+        if len(members) > cap:
+            more[f"{section}:{rule}"] = len(members) - cap
+        items += [_problem(r, snaps[r.event.snapshot_id]) for r in members[:cap]]
+    return items, more
 
 
 def _is_compliance(rule: str) -> bool:
     return rule.startswith(COMPLIANCE_RULES)
 
 
-def _problem(
-    e: _Event,
-    snap: Snapshot,
-    rule: str,
-    path: str | None,
-    line: int | None,
-    message: str,
-    raised: bool,
-) -> Item:
+def _problem(row: _ProblemRow, snap: _Snap) -> Item:
+    e, path, line = row.event, row.path, row.line
+    raised = row.section == "new-problems"
     where = f"{path}:{line}" if path and line else (path or "the repo")
     return Item(
-        id=f"{'problem' if raised else 'resolved'}:{e.key}:{rule}:{path or ''}",
-        section="new-problems" if raised else "resolved",
+        id=f"{'problem' if raised else 'resolved'}:{e.key}:{row.rule}:{path or ''}",
+        section=row.section,
         title=e.key,
         url=_artifact_url(e.artifact_kind, e.key),
-        summary=message,
+        summary=row.message,
         kind=_KIND_LABEL.get(e.artifact_kind, e.artifact_kind),
         evidence=(
             _file_link(e, snap, path, line, where)
             if raised
             else Link(f"no longer found ({where})", None),
         ),
-        group=rule,
+        group=row.rule,
         score=snap.downloads,
     )
 
 
 def _findings(session: Session, snapshot_ids: set[int]) -> dict[int, list[_FindingRow]]:
-    """Each snapshot's findings."""
+    """Each snapshot's license-compliance findings."""
     out: dict[int, list[_FindingRow]] = {}
     table = Finding.__table__.c  # type: ignore[attr-defined]
     columns = (table.rule, table.path, table.line, table.message, table.severity)
+    compliance = or_(*(table.rule.like(f"{prefix}%") for prefix in COMPLIANCE_RULES))
     for chunk in _chunks(sorted(snapshot_ids)):
-        query = sa_select(table.snapshot_id, *columns).where(table.snapshot_id.in_(chunk))
+        query = sa_select(table.snapshot_id, *columns).where(
+            table.snapshot_id.in_(chunk), compliance
+        )
         for snap_id, rule, path, line, message, severity in session.execute(query).all():
             out.setdefault(snap_id, []).append((rule, path, line, message, severity))
     return out
 
 
-def _bias_added(events: list[_Event], snaps: dict[int, Snapshot]) -> list[Item]:
+def _bias_added(events: list[_Event], snaps: dict[int, _Snap]) -> list[Item]:
     return [
         Item(
             id=f"bias-added:{e.key}",
@@ -524,7 +613,7 @@ def _ecosystem(events: list[_Event]) -> list[Item]:
 
 
 def _license_mix(
-    session: Session, events: list[_Event], snaps: dict[int, Snapshot]
+    session: Session, events: list[_Event], snaps: dict[int, _Snap]
 ) -> list[tuple[str, int]]:
     """Declared licenses of this week's new derivatives (new artifacts with a base model)."""
     new = [e.snapshot_id for e in events if e.kind == "new-artifact"]
@@ -549,7 +638,7 @@ def _artifact_url(kind: str, key: str) -> str | None:
     return None
 
 
-def _file_link(e: _Event, snap: Snapshot, path: str | None, line: int | None, text: str) -> Link:
+def _file_link(e: _Event, snap: _Snap, path: str | None, line: int | None, text: str) -> Link:
     """A link to the file (and line) as it was in the snapshot."""
     if path is None:
         return Link(text, _artifact_url(e.artifact_kind, e.key))

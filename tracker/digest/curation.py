@@ -28,6 +28,10 @@ import yaml
 from tracker.digest.content import SECTIONS, DigestContent, Item
 from tracker.errors import ConfigError
 
+# libyaml's parser and emitter when present: 10x the pure-Python ones on a busy week's file.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 
 @dataclass
 class Note:
@@ -115,14 +119,14 @@ def save(curation: Curation, path: Path) -> None:
         "# Curation of the digest of this week: pin, drop, reorder (move entries), write an intro\n"
         "# and a blurb per item, then run `tracker digest render`. Re-drafting keeps your notes.\n"
     )
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     path.write_text(header + text, encoding="utf-8")
 
 
 def load(path: Path) -> Curation:
     """Read a curation file; a ConfigError naming the file and the problem when it is wrong."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("week"), str):

@@ -82,8 +82,9 @@ def draft(
     files.folder.mkdir(parents=True, exist_ok=True)
     _write_atomically(files.data, json.dumps(content.to_json(), indent=1, ensure_ascii=False))
     previous = curation_file.load(files.curation) if files.curation.exists() else None
-    curation_file.save(curation_file.merge(previous, content), files.curation)
-    render_week(out, week, templates)
+    notes = curation_file.merge(previous, content)
+    curation_file.save(notes, files.curation)
+    _render(files, content, notes, templates)
     return content, files
 
 
@@ -107,6 +108,16 @@ def render_week(out: Path, week: IsoWeek, templates: Path | None = None) -> Week
     )
     if notes.week != content.week:
         raise ConfigError(f"{files.curation}: curates {notes.week}, not {content.week}")
+    _render(files, content, notes, templates)
+    return files
+
+
+def _render(
+    files: WeekFiles,
+    content: DigestContent,
+    notes: curation_file.Curation,
+    templates: Path | None,
+) -> None:
     charts = draw_charts(content, files.charts)
     rendered = render(content, curation_file.apply(notes, content), charts, templates)
     subject = f"What changed in open gen-AI, {content.span}"
@@ -114,7 +125,6 @@ def render_week(out: Path, week: IsoWeek, templates: Path | None = None) -> Week
     _write_atomically(files.output("digest.md"), rendered.markdown)
     _write_atomically(files.output("digest.html"), rendered.html)
     _write_atomically(files.output("digest.eml"), email.as_bytes())
-    return files
 
 
 def publish(
