@@ -3,6 +3,7 @@ real SQLite file, and the replay server standing in for the Hub and GitHub."""
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import queue
@@ -20,12 +21,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from tests.conftest import DEMO_DIR
 from tracker.config import Config, Schedule, load_config
 from tracker.db.engine import make_engine, upgrade_to_head
 from tracker.db.models import SourceLock, apscheduler_jobs
 from tracker.errors import TrackerError
 from tracker.locks import SourceBusy, acquire
-from tracker.replay import ReplayServer
+from tracker.replay import FaultPlan, ReplayServer
 from tracker.schedule import (
     DIGEST_JOB_ID,
     SCRAPE_JOB_ID,
@@ -60,11 +62,11 @@ def tracker(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedP
 class Scheduler:
     """`tracker schedule` in a subprocess, its stderr read line by line on a thread."""
 
-    def __init__(self, cwd: Path, *args: str) -> None:
+    def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tracker.cli", "schedule", *args],
             cwd=cwd,
-            env=base_env(),
+            env=env or base_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -153,6 +155,44 @@ def test_schedule_stores_its_jobs_in_the_database_and_stops_cleanly_on_sigterm(
     assert "SIGTERM: stopping" in stderr and "scheduler stopped" in stderr
     assert "Traceback" not in stderr
     engine = make_engine(f"sqlite:///{db}")
+    assert locks(engine) == []
+    engine.dispose()
+
+
+def test_sigterm_during_a_scheduled_scrape_finishes_that_source_and_starts_no_other(
+    tmp_path: Path, server: ReplayServer, faults: FaultPlan
+) -> None:
+    """`--scrape-now` starts the scrape job at once; model infos answer after 1 s, so the Hub
+    source is mid-way when SIGTERM comes. It finishes, GitHub is not started, exit 0."""
+    hub = DEMO_DIR / "hub"
+    ids = sorted(f"{o.name}/{r.name}" for o in hub.iterdir() for r in o.iterdir())
+    faults.add("slow", r"^/api/models/", count=len(ids), delay=1.0)
+    (tmp_path / "tracker.toml").write_text(
+        f"[sources.hf]\nmodels = {json.dumps(ids)}\nfollow_bases = false\n\n"
+        '[sources.github]\nrepos = ["CompVis/stable-diffusion"]\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "tracker.db"
+    env = base_env(HF_ENDPOINT=server.url, GITHUB_API_URL=server.github_api_url)
+    sched = Scheduler(tmp_path, "--db", str(db), "--scrape-now", env=env)
+    sched.wait_for("Running job")
+    engine = make_engine(f"sqlite:///{db}")
+    deadline = datetime.now(UTC).timestamp() + 20
+    while not locks(engine) and datetime.now(UTC).timestamp() < deadline:
+        threading.Event().wait(0.05)
+    assert [lock.source for lock in locks(engine)] == ["hf"]  # the Hub scrape is under way
+    code, stderr = sched.stop(signal.SIGTERM, timeout=60)
+    assert code == 0, stderr
+    assert "SIGTERM: stopping (waiting for a running job to finish)" in stderr
+    assert f"scrape hf: run 1: {len(ids)} fetched, 0 unchanged, 0 failed" in stderr
+    assert "scrape github: not started (shutting down)" in stderr
+    assert "Traceback" not in stderr
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        runs = conn.exec_driver_sql("SELECT source, status FROM run").all()
+        snapshots = conn.exec_driver_sql("SELECT count(*) FROM snapshot").scalar()
+    assert [tuple(r) for r in runs] == [("hf", "finished")]
+    assert snapshots == len(ids)
     assert locks(engine) == []
     engine.dispose()
 

@@ -171,8 +171,9 @@ def _runtime() -> _Runtime:
     return _RUNTIME
 
 
-def build_scheduler(engine: Engine, config: Config) -> BlockingScheduler:
-    """A scheduler storing its jobs in `engine`'s database, with the two jobs added."""
+def build_scheduler(engine: Engine, config: Config, scrape_now: bool = False) -> BlockingScheduler:
+    """A scheduler storing its jobs in `engine`'s database, with the two jobs added; with
+    `scrape_now`, the scrape job's first run is at once instead of at the next daily time."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -200,7 +201,10 @@ def build_scheduler(engine: Engine, config: Config) -> BlockingScheduler:
         (DIGEST_JOB_ID, scheduled_digest, weekly, f"digest, weekly on {sched.digest}"),
     ):
         ref = f"{func.__module__}:{func.__qualname__}"
-        scheduler.add_job(ref, trigger, id=job_id, name=name, replace_existing=True)
+        first = (
+            {"next_run_time": datetime.now(tz)} if scrape_now and job_id == SCRAPE_JOB_ID else {}
+        )
+        scheduler.add_job(ref, trigger, id=job_id, name=name, replace_existing=True, **first)
     return scheduler
 
 
@@ -209,6 +213,7 @@ def run_scheduler(
     settings: Settings,
     config: Config,
     on_start: Callable[[list[tuple[str, datetime | None]]], None] | None = None,
+    scrape_now: bool = False,
 ) -> None:
     """Run the scheduler until SIGTERM or SIGINT, then shut it down cleanly and return.
 
@@ -217,7 +222,7 @@ def run_scheduler(
     from apscheduler.events import EVENT_SCHEDULER_STARTED
 
     global _RUNTIME
-    scheduler = build_scheduler(engine, config)
+    scheduler = build_scheduler(engine, config, scrape_now)
 
     halt = threading.Event()
 

@@ -24,6 +24,10 @@ def schedule_command(
     once: Annotated[
         bool, typer.Option("--once", help="Run the scrape job now, print its summary and exit.")
     ] = False,
+    scrape_now: Annotated[
+        bool,
+        typer.Option("--scrape-now", help="Start with a scrape, then keep the daily times."),
+    ] = False,
 ) -> None:
     """Run the scheduler: scrape every configured source daily, draft the digest weekly.
 
@@ -48,10 +52,10 @@ def schedule_command(
     logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
     for name in LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO)
-    _serve(cfg, db)
+    _serve(cfg, db, scrape_now)
 
 
-def _serve(cfg: Config, db: str | None) -> None:
+def _serve(cfg: Config, db: str | None, scrape_now: bool) -> None:
     from tracker.db.engine import database_url, make_engine, upgrade_to_head
     from tracker.schedule import run_scheduler
     from tracker.settings import Settings
@@ -59,7 +63,7 @@ def _serve(cfg: Config, db: str | None) -> None:
     engine = make_engine(database_url(db))
     try:
         upgrade_to_head(engine)
-        run_scheduler(engine, Settings.from_env(), cfg, on_start=_announce)
+        run_scheduler(engine, Settings.from_env(), cfg, on_start=_announce, scrape_now=scrape_now)
     finally:
         engine.dispose()
 
