@@ -94,7 +94,9 @@ def _declared(repo: RepoView, card: Card | None) -> list[tuple[str, str, int | N
     meta = repo.hub_metadata or {}
     for tag in meta.get("tags") or ():
         if isinstance(tag, str) and tag.startswith("base_model:"):
-            out.append((tag.rsplit(":", 1)[-1], "hub-metadata", None))
+            # "base_model:finetune:org/name" (or quantized, adapter, merge): keep the relation
+            relation, _, repo_id = tag.removeprefix("base_model:").rpartition(":")
+            out.append((repo_id, f"hub-metadata:{relation}" if relation else "hub-metadata", None))
     return [(r, f, ln) for r, f, ln in out if re.fullmatch(_REPO_ID, r)]
 
 

@@ -21,8 +21,10 @@ from sqlmodel import Session, col, select
 
 from auditors import audit
 from auditors.engine import __version__ as AUDITOR_VERSION
+from auditors.formats.json_format import finding_dict
 from auditors.knowledge import load_knowledge_base
 from auditors.repo import RepoFile, RepoView
+from auditors.report import Finding as ReportFinding
 from auditors.report import Report
 from tracker.db.models import (
     Artifact,
@@ -33,6 +35,8 @@ from tracker.db.models import (
     Snapshot,
     SnapshotFile,
     TextBlob,
+    iso_week,
+    new_snapshot,
     utcnow,
 )
 from tracker.events import Change, State, changes
@@ -114,24 +118,37 @@ def store_text(session: Session, text: str) -> str:
 def record_failure(session: Session, kind: str, key: str, run_id: int | None, error: str) -> Stored:
     artifact = artifact_for(session, kind, key)
     assert artifact.id is not None
-    session.add(Snapshot(artifact_id=artifact.id, run_id=run_id, status="failed", error=error))
+    session.add(new_snapshot(artifact_id=artifact.id, run_id=run_id, status="failed", error=error))
     session.flush()
     return Stored(key, "failed", 0)
 
 
 def record_unchanged(
-    session: Session, kind: str, key: str, run_id: int | None, revision: str | None
+    session: Session,
+    kind: str,
+    key: str,
+    run_id: int | None,
+    revision: str | None,
+    popularity: tuple[int | None, int | None] | None = None,
 ) -> Stored:
+    """An "unchanged" snapshot repeating the last one; `popularity` (downloads, likes) is
+    what the Hub says now, since counts move while files do not."""
     artifact = artifact_for(session, kind, key)
     assert artifact.id is not None
     previous = latest_snapshot(session, artifact.id)
-    snap = Snapshot(artifact_id=artifact.id, run_id=run_id, status="unchanged", revision=revision)
+    snap = new_snapshot(
+        artifact_id=artifact.id, run_id=run_id, status="unchanged", revision=revision
+    )
     if previous is not None:
         snap.revision = revision or previous.revision
         snap.etag = previous.etag
         snap.declared_license = previous.declared_license
         snap.detected_license = previous.detected_license
         snap.metadata_json = previous.metadata_json
+        snap.pipeline_tag = previous.pipeline_tag
+        snap.downloads, snap.likes = previous.downloads, previous.likes
+    if popularity is not None:
+        snap.downloads, snap.likes = popularity
     session.add(snap)
     session.flush()
     return Stored(key, "unchanged", 0)
@@ -191,6 +208,8 @@ def store_repos(
                 "artifact_id": ids[r.key],
                 "run_id": run_id,
                 "fetched_at": now,
+                "fetched_week": iso_week(now),
+                "pipeline_tag": _pipeline_tag(r.view),
                 "status": "ok",
                 "revision": r.revision,
                 "etag": r.etag,
@@ -306,17 +325,22 @@ def _file_row(snapshot_id: int, f: RepoFile) -> dict[str, Any]:
     }
 
 
-def _finding_row(snapshot_id: int, f: Any) -> dict[str, Any]:
+_FINDING_COLUMNS = ("rule", "severity", "message", "path", "line", "field")
+
+
+def _finding_row(snapshot_id: int, f: ReportFinding) -> dict[str, Any]:
+    """The finding table's row: the report's JSON form of the finding, the columns stored."""
+    as_json = finding_dict(f)
     return {
         "snapshot_id": snapshot_id,
         "auditor_version": AUDITOR_VERSION,
-        "rule": f.rule,
-        "severity": f.severity.value,
-        "message": f.message,
-        "path": f.path,
-        "line": f.line,
-        "field": f.field,
+        **{column: as_json[column] for column in _FINDING_COLUMNS},
     }
+
+
+def _pipeline_tag(view: RepoView) -> str | None:
+    tag = (view.hub_metadata or {}).get("pipeline_tag")
+    return str(tag)[:64] if tag else None
 
 
 def _lineage_rows(snapshot_id: int, report: Report) -> list[dict[str, Any]]:
@@ -360,7 +384,7 @@ def store_list(
     artifact = artifact_for(session, "sd-list", url)
     assert artifact.id is not None
     previous = latest_snapshot(session, artifact.id)
-    snap = Snapshot(artifact_id=artifact.id, run_id=run_id, status="ok")
+    snap = new_snapshot(artifact_id=artifact.id, run_id=run_id, status="ok")
     session.add(snap)
     session.flush()
     assert snap.id is not None

@@ -207,7 +207,9 @@ def _fetch_model(
     try:
         info = hub_model_info(repo_id, settings)
         if info.sha and info.sha == known:
-            return _Fetched(repo_id, info.id, info.sha, None)
+            return _Fetched(
+                repo_id, info.id, info.sha, None, downloads=info.downloads, likes=info.likes
+            )
         view = fetch_hub_files(info, settings, http)
     except (FetchError, TargetNotFound) as exc:
         return _Fetched(repo_id, repo_id, None, None, str(exc))
@@ -234,7 +236,17 @@ def _store_batch(
             elif got.view is None:
                 assert got.sha is not None
                 out.append(
-                    (record_unchanged(session, "hf-model", got.repo_id, run_id, got.sha), None)
+                    (
+                        record_unchanged(
+                            session,
+                            "hf-model",
+                            got.repo_id,
+                            run_id,
+                            got.sha,
+                            (got.downloads, got.likes),
+                        ),
+                        None,
+                    )
                 )
             else:
                 out.append((next(stored), None))

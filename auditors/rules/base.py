@@ -35,6 +35,9 @@ class Rule:
     example: str  # a real situation where it fires (for the docs)
     since: str = "0.1.0"
     status: str = "stable"  # "stable" | "preview"
+    #: Which repos the rule can fire on: "all", "derivatives" (a base model is known) or
+    #: "rail-derivatives" (a base model under a RAIL). Elsewhere it is not applicable.
+    applies_to: str = "all"
 
 
 def rule(
@@ -46,10 +49,22 @@ def rule(
     fix: str,
     example: str,
     status: str = "stable",
+    applies_to: str = "all",
 ) -> Callable[[Check], Rule]:
     """Decorator turning a check function into a Rule; the registry lists the results."""
 
     def wrap(check: Check) -> Rule:
-        return Rule(id, name, title, severity, rationale, fix, check, example, status=status)
+        return Rule(
+            id,
+            name,
+            title,
+            severity,
+            rationale,
+            fix,
+            check,
+            example,
+            status=status,
+            applies_to=applies_to,
+        )
 
     return wrap

@@ -42,6 +42,7 @@ def _base_line(b: BaseModelRef) -> str:
     "License the derivative under the base model's RAIL license (or terms that include all of "
     "its Attachment A restrictions) and ship that text.",
     "An SD 1.5 fine-tune (`base_model: runwayml/stable-diffusion-v1-5`) declaring `license: mit`.",
+    applies_to="rail-derivatives",
 )
 def rail_derivative_drops_restrictions(ctx: AuditContext) -> Iterator[Hit]:
     bases = rail_bases(ctx)
@@ -70,6 +71,7 @@ def rail_derivative_drops_restrictions(ctx: AuditContext) -> Iterator[Hit]:
     "OpenRAIL-M ¶5.2(a)); a metadata tag is not a copy.",
     "Commit the base model's license text, unmodified, as LICENSE (or LICENSE.md).",
     "A LoRA on SDXL with `license: openrail++` in its card and no LICENSE file.",
+    applies_to="rail-derivatives",
 )
 def rail_license_copy_missing(ctx: AuditContext) -> Iterator[Hit]:
     bases = rail_bases(ctx)
@@ -103,6 +105,7 @@ def rail_license_copy_missing(ctx: AuditContext) -> Iterator[Hit]:
     "Name the RAIL license in the card metadata (`license:`) and add a section listing the use "
     "restrictions or linking the license.",
     "An SD derivative with no front matter whose README says nothing about licensing or misuse.",
+    applies_to="rail-derivatives",
 )
 def rail_restrictions_not_notified(ctx: AuditContext) -> Iterator[Hit]:
     bases = rail_bases(ctx)

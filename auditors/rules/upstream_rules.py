@@ -49,6 +49,7 @@ def _conflict(base: LicenseInfo, declared: LicenseInfo) -> str | None:
     "Declare the base model's license (e.g. `license: llama3`, `license: gemma`) and ship its "
     "text.",
     "A Llama 3 fine-tune declaring `license: apache-2.0`; a Gemma 2 derivative declaring MIT.",
+    applies_to="derivatives",
 )
 def license_conflicts_with_base(ctx: AuditContext) -> Iterator[Hit]:
     for base, base_info in _derived_bases(ctx):
@@ -84,6 +85,7 @@ def _model_name(ctx: AuditContext) -> str | None:
     'the model name; Llama 3.1 and later require "Llama" (last sentence of §1.b.i).',
     "Rename the model so that its name begins with the required prefix (e.g. `Llama-3-MyModel`).",
     "`NousResearch/Hermes-2-Pro-Llama-3-8B`, a Llama 3 derivative whose name starts with 'Hermes'.",
+    applies_to="derivatives",
 )
 def base_naming_rule_missed(ctx: AuditContext) -> Iterator[Hit]:
     name = _model_name(ctx)
@@ -117,6 +119,7 @@ def base_naming_rule_missed(ctx: AuditContext) -> Iterator[Hit]:
     'Gemma §3.1, Stability licenses), "Powered by Stability AI" (Stability Community §IV.a).',
     "Add the required sentence to the model card and the Notice text to a NOTICE file.",
     'A Llama 3.1 fine-tune whose card never says "Built with Llama".',
+    applies_to="derivatives",
 )
 def base_attribution_missing(ctx: AuditContext) -> Iterator[Hit]:
     # A license text quotes the very notice it requires, so only other files can satisfy it.
@@ -163,6 +166,7 @@ _MODIFICATION = re.compile(
     "from what, quantized how) serves as that notice.",
     "Add a sentence to the card stating how the model was derived from its base and on what data.",
     "An SDXL LoRA whose card has sample images and usage tips but never says it was trained.",
+    applies_to="derivatives",
 )
 def modification_not_described(ctx: AuditContext) -> Iterator[Hit]:
     for base, info in _derived_bases(ctx):

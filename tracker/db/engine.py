@@ -172,9 +172,13 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade_to_head(engine: Engine) -> str | None:
-    """Apply every pending migration in one transaction; return the revision now current."""
+    """Apply every pending migration in one transaction, then refill the reference tables
+    (tracker.db.reference); return the revision now current."""
+    from tracker.db.reference import sync_reference
+
     try:
         command.upgrade(alembic_config(engine), "head")
+        sync_reference(engine)
     except DBAPIError as exc:
         action = "connect to" if exc.statement is None else "migrate"
         raise ConfigError(_cannot(action, engine, exc)) from None

@@ -30,6 +30,18 @@ def utcnow() -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def iso_week(moment: datetime) -> str:
+    """`2026-W47`: the ISO week of `moment` in UTC (snapshot.fetched_week)."""
+    iso = moment.astimezone(UTC).isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def new_snapshot(**values: object) -> Snapshot:
+    """A Snapshot fetched now, with its `fetched_week` to match."""
+    now = utcnow()
+    return Snapshot(fetched_at=now, fetched_week=iso_week(now), **values)  # type: ignore[arg-type]
+
+
 class Artifact(SQLModel, table=True):
     """Something tracked over time: a Hub model, a GitHub repo, or an ecosystem list document."""
 
@@ -73,6 +85,8 @@ class Snapshot(SQLModel, table=True):
     detected_license: str | None = Field(default=None, max_length=128)
     downloads: int | None = None  # the Hub's count (last 30 days) when fetched
     likes: int | None = None
+    pipeline_tag: str | None = Field(default=None, max_length=64, index=True)  # the Hub's task
+    fetched_week: str | None = Field(default=None, max_length=8, index=True)  # ISO, 2026-W47
 
 
 class TextBlob(SQLModel, table=True):
@@ -122,6 +136,31 @@ class LineageEdge(SQLModel, table=True):
     license_id: str | None = Field(default=None, max_length=128)
     license_source: str = Field(max_length=32)  # knowledge-base | hub | unknown
     license_family: str | None = Field(default=None, max_length=32, index=True)  # rail, ...
+
+
+class LicenseRef(SQLModel, table=True):
+    """The knowledge base's licenses, for the research views (tracker.db.reference fills it)."""
+
+    __tablename__ = "license_ref"
+
+    id: str = Field(primary_key=True, max_length=128)  # the Hub's license id, or ours
+    name: str = Field(max_length=256)
+    spdx: str | None = Field(default=None, max_length=128)
+    family: str = Field(max_length=32)  # rail, permissive, copyleft, ...
+    commercial_use: str = Field(max_length=32)
+    use_restrictions: bool  # carries use-based restrictions (any RAIL, or an AUP)
+
+
+class RuleRef(SQLModel, table=True):
+    """The audit rules, for the research views (tracker.db.reference fills it)."""
+
+    __tablename__ = "rule_ref"
+
+    id: str = Field(primary_key=True, max_length=16)  # RAIL001
+    name: str = Field(max_length=64)
+    title: str = Field(max_length=256)
+    severity: str = Field(max_length=16)
+    applies_to: str = Field(max_length=32)  # all | rail-derivatives | derivatives
 
 
 class ListEntry(SQLModel, table=True):

@@ -39,6 +39,9 @@ NOTABLE = 15  # items in "New and notable"
 POPULAR_WITHOUT_BIAS = 10
 TREND_WEEKS = 8
 _CHUNK = 500  # ids per IN (...) list
+#: Snapshots whose download and like counts are the Hub's at that time: an unchanged repo's
+#: counts still move.
+_COUNTED = ("ok", "unchanged")
 #: The most items a section shows (per group: per rule, per added/removed), most popular first.
 CAPS = {
     "license-changes": 25,
@@ -391,7 +394,12 @@ def _notable(
 
 
 def _downloads_at(session: Session, before: datetime) -> dict[int, int]:
-    latest = _latest_ok(before).scalar_subquery()
+    latest = (
+        select(func.max(Snapshot.id))
+        .where(col(Snapshot.status).in_(_COUNTED), col(Snapshot.fetched_at) < before)
+        .group_by(col(Snapshot.artifact_id))
+        .scalar_subquery()
+    )
     query = select(Snapshot.artifact_id, Snapshot.downloads).where(col(Snapshot.id).in_(latest))
     return {a: d for a, d in session.exec(query).all() if d is not None}
 
@@ -401,13 +409,13 @@ def _latest_in_week(session: Session, week: IsoWeek) -> list[tuple[int, str, str
     before; a new artifact is a candidate already)."""
     known = (
         select(Snapshot.artifact_id)
-        .where(Snapshot.status == "ok", col(Snapshot.fetched_at) < week.start)
+        .where(col(Snapshot.status).in_(_COUNTED), col(Snapshot.fetched_at) < week.start)
         .distinct()
     )
     latest = (
         select(func.max(Snapshot.id))
         .where(
-            Snapshot.status == "ok",
+            col(Snapshot.status).in_(_COUNTED),
             col(Snapshot.fetched_at) >= week.start,
             col(Snapshot.fetched_at) < week.end,
             col(Snapshot.artifact_id).in_(known),
