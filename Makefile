@@ -33,6 +33,7 @@ selfaudit:
 docs:
 	$(VENV)/bin/tracker rules --format markdown > docs/rules.md
 	$(PY) -m tracker.cli.reference > docs/cli.md
+	$(PY) -m tracker.views > docs/data-dictionary.md
 
 demo: setup
 	$(VENV)/bin/tracker demo --out demo-out

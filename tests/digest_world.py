@@ -80,7 +80,7 @@ class World:
 
 @contextmanager
 def digest_world(
-    snapshot: Path, db: Path, monkeypatch: pytest.MonkeyPatch, weeks: int = 2
+    snapshot: Path, db: Path | str, monkeypatch: pytest.MonkeyPatch, weeks: int = 2
 ) -> Iterator[World]:
     with scrape_world(snapshot, db) as (engine, settings):
         world = World(engine, settings, snapshot, monkeypatch)

@@ -19,8 +19,9 @@ from tracker.settings import Settings
 
 
 @contextmanager
-def scrape_world(snapshot: Path, db: Path) -> Iterator[tuple[Engine, Settings]]:
-    engine = make_engine(f"sqlite:///{db}")
+def scrape_world(snapshot: Path, db: Path | str) -> Iterator[tuple[Engine, Settings]]:
+    """`db`: a SQLite file, or a database URL (tests.databases.empty_database)."""
+    engine = make_engine(db if isinstance(db, str) else f"sqlite:///{db}")
     upgrade_to_head(engine)
     try:
         with ReplayServer(snapshot) as server:

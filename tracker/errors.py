@@ -3,6 +3,7 @@
     TrackerError            base
     ├── ConfigError         a setting or option is invalid
     ├── TargetNotFound      an audit target (path, Hub repo, GitHub repo) does not exist
+    ├── QueryRefused        a read-only query would have changed the database
     └── FetchError          a remote service failed (status, url, server message)
         └── BodyTooLarge    the answer is bigger than the caller will read
 
@@ -25,6 +26,10 @@ class TargetNotFound(TrackerError):
         super().__init__(f"{target}: {reason}")
         self.target = target
         self.reason = reason
+
+
+class QueryRefused(TrackerError):
+    """`tracker query` refused a statement that would change the database."""
 
 
 class FetchError(TrackerError):

@@ -22,11 +22,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine, make_url
 
-from tracker.errors import ConfigError, TrackerError
-
-
-class QueryRefused(TrackerError):
-    """The statement would change the database (or is not one statement)."""
+from tracker.errors import ConfigError, QueryRefused
 
 
 @dataclass(frozen=True)
@@ -41,11 +37,17 @@ _READ_ACTIONS = {
     sqlite3.SQLITE_FUNCTION,
     sqlite3.SQLITE_RECURSIVE,
 }
-_ACTION_NAMES = {
-    value: name.removeprefix("SQLITE_").replace("_", " ")
-    for name, value in vars(sqlite3).items()
-    if name.startswith("SQLITE_") and isinstance(value, int) and name != "SQLITE_OK"
-}
+#: The authorizer's action codes that write or change something, by name (sqlite3 exports
+#: other constants with the same numbers, so they are named here, not looked up).
+_WRITE_ACTIONS = (
+    "INSERT", "UPDATE", "DELETE", "CREATE_TABLE", "CREATE_INDEX", "CREATE_VIEW",
+    "CREATE_TRIGGER", "CREATE_TEMP_TABLE", "CREATE_TEMP_INDEX", "CREATE_TEMP_VIEW",
+    "CREATE_TEMP_TRIGGER", "CREATE_VTABLE", "DROP_TABLE", "DROP_INDEX", "DROP_VIEW",
+    "DROP_TRIGGER", "DROP_TEMP_TABLE", "DROP_TEMP_INDEX", "DROP_TEMP_VIEW",
+    "DROP_TEMP_TRIGGER", "DROP_VTABLE", "ALTER_TABLE", "REINDEX", "ANALYZE", "ATTACH", "DETACH",
+    "TRANSACTION", "SAVEPOINT", "PRAGMA",
+)  # fmt: skip
+_ACTION_NAMES = {getattr(sqlite3, f"SQLITE_{n}"): n.replace("_", " ") for n in _WRITE_ACTIONS}
 
 
 def run_query(engine: Engine, sql: str) -> QueryResult:
@@ -58,8 +60,9 @@ def run_query(engine: Engine, sql: str) -> QueryResult:
 
 
 @contextmanager
-def read_only_sqlite(engine: Engine) -> Iterator[sqlite3.Connection]:
-    """A sqlite3 connection to `engine`'s file that can only read (see the module docstring)."""
+def read_only_sqlite(engine: Engine) -> Iterator[tuple[sqlite3.Connection, list[str]]]:
+    """A sqlite3 connection to `engine`'s file that can only read (see the module docstring),
+    and the list where the authorizer notes what it refused."""
     path = make_url(str(engine.url)).database
     if not path or path == ":memory:":
         raise ConfigError("tracker query needs a database file, not an in-memory database")
@@ -69,9 +72,8 @@ def read_only_sqlite(engine: Engine) -> Iterator[sqlite3.Connection]:
         raise ConfigError(f"{path}: cannot open the database read-only ({exc})") from None
     refused: list[str] = []
     conn.set_authorizer(_authorizer(refused))
-    conn.refused = refused  # type: ignore[attr-defined]
     try:
-        yield conn
+        yield conn, refused
     finally:
         conn.close()
 
@@ -90,17 +92,16 @@ def _authorizer(refused: list[str]) -> Any:
 
 
 def _run_sqlite(engine: Engine, sql: str) -> QueryResult:
-    with read_only_sqlite(engine) as conn:
+    with read_only_sqlite(engine) as (conn, refused):
         try:
             cursor = conn.execute(sql)
             rows = cursor.fetchall()
+        except sqlite3.ProgrammingError as exc:  # more than one statement
+            raise QueryRefused(f"tracker query runs one statement: {exc}") from None
         except sqlite3.DatabaseError as exc:
-            refused: list[str] = conn.refused  # type: ignore[attr-defined]
             if refused:
                 raise QueryRefused(f"tracker query is read-only: {refused[0]} refused") from None
             raise ConfigError(f"the query failed: {exc}") from None
-        except sqlite3.ProgrammingError as exc:  # more than one statement
-            raise QueryRefused(f"tracker query runs one statement: {exc}") from None
         columns = [d[0] for d in cursor.description or ()]
     return QueryResult(columns, [tuple(r) for r in rows])
 
@@ -111,6 +112,8 @@ def _run_server(engine: Engine, sql: str) -> QueryResult:
         driver = raw.driver_connection
         cursor = driver.cursor()  # type: ignore[union-attr]
         try:
+            driver.rollback()  # type: ignore[union-attr]  # so that the next SET comes first
+            cursor.execute("SET TRANSACTION READ ONLY")
             cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
             cursor.execute(sql, prepare=True)
             rows = cursor.fetchall() if cursor.description else []

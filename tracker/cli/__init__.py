@@ -9,6 +9,7 @@ from tracker.cli.audit import audit_command
 from tracker.cli.db import init_command
 from tracker.cli.demo import demo_command
 from tracker.cli.errors import run_with_error_mapping
+from tracker.cli.research import export_command, query_command
 from tracker.cli.rules import rules_command
 
 app = typer.Typer(
@@ -26,6 +27,8 @@ app.add_typer(licenses.app, name="licenses")
 app.add_typer(scrape.app, name="scrape")
 app.add_typer(digest.app, name="digest")
 app.command("schedule")(schedule.schedule_command)
+app.command("query")(query_command)
+app.command("export")(export_command)
 
 
 def main() -> None:

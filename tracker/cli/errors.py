@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from auditors.errors import AuditError, InputError, KnowledgeBaseError, PolicyError
-from tracker.errors import ConfigError, FetchError, TargetNotFound, TrackerError
+from tracker.errors import ConfigError, FetchError, QueryRefused, TargetNotFound, TrackerError
 from tracker.locks import DEFAULT_STALE_AFTER, SourceBusy
 
 T = TypeVar("T")
@@ -31,6 +31,11 @@ ERROR_MAPPINGS: tuple[tuple[type[BaseException], str, str], ...] = (
         "source busy",
         "try again when that run ends; a lock whose holder died is taken over after at most "
         f"{DEFAULT_STALE_AFTER.total_seconds() / 60:g} minutes",
+    ),
+    (
+        QueryRefused,
+        "query refused",
+        "tracker query only reads; the database changes through tracker scrape",
     ),
     (KnowledgeBaseError, "broken knowledge base", "reinstall genai-tracker; this is a bug"),
     (AuditError, "audit failed", "re-run with TRACKER_DEBUG=1 and report the traceback"),
