@@ -81,3 +81,19 @@ def fixtures_server(shared_fixtures_dir: Path) -> Iterator[ReplayServer]:
     """A server replaying ../shared/fixtures/{hf,github}."""
     with ReplayServer.from_fixtures(shared_fixtures_dir) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The two-week world (tests/digest_world.py) in a SQLite file of its own, checkpointed so
+    the file is whole; for tests that open it from another process. Do not write to it."""
+    from tests.digest_world import digest_world
+
+    tmp = tmp_path_factory.mktemp("query-cli")
+    shutil.copytree(DEMO_DIR, tmp / "snapshot")
+    db = tmp / "db" / "tracker.db"
+    db.parent.mkdir()
+    with pytest.MonkeyPatch.context() as mp, digest_world(tmp / "snapshot", db, mp) as w:
+        with w.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    yield db

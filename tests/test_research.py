@@ -226,19 +226,6 @@ def test_query_cli_refuses_writes_and_leaves_the_file_untouched(
     assert not (REPO_ROOT / "elsewhere.db").exists()
 
 
-@pytest.fixture(scope="module")
-def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The two-week world in a SQLite file of its own, checkpointed so the file is whole."""
-    tmp = tmp_path_factory.mktemp("query-cli")
-    shutil.copytree(DEMO_DIR, tmp / "snapshot")
-    db = tmp / "db" / "tracker.db"
-    db.parent.mkdir()
-    with pytest.MonkeyPatch.context() as mp, digest_world(tmp / "snapshot", db, mp) as w:
-        with w.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    yield db
-
-
 def test_query_cli_prints_csv_json_and_writes_parquet(sqlite_db: Path, tmp_path: Path) -> None:
     sql = "SELECT key, license_to FROM license_changes"
     csv_out = _tracker("query", sql, "--db", str(sqlite_db), "--format", "csv")

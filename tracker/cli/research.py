@@ -100,3 +100,25 @@ def export_command(
         engine.dispose()
     typer.echo(str(written[0]))
     typer.echo(f"{len(written) - 1} files written to {out}", err=True)
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to bind (local only by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8001,
+    db: DbOpt = None,
+) -> None:
+    """Browse the database in Datasette: described views, facets and canned queries, read-only.
+
+    Needs a SQLite database (Datasette reads SQLite only). Stop it with Ctrl-C.
+
+    Example: tracker serve --db tracker.db --port 8001
+    """
+    import tempfile
+
+    from tracker.db.engine import database_url
+    from tracker.serve import serve
+
+    with tempfile.TemporaryDirectory(prefix="genai-tracker-serve-") as tmp:
+        serve(database_url(db), host, port, Path(tmp) / "metadata.json")
