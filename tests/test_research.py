@@ -253,3 +253,30 @@ def test_data_dictionary_doc_is_up_to_date() -> None:
         "license_changes",
         "lineage",
     }
+
+
+def test_stats_prints_the_figures_and_writes_charts(sqlite_db: Path, tmp_path: Path) -> None:
+    import json
+
+    done = _tracker("stats", "--db", str(sqlite_db), "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    figures = stats["figures"]
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{sqlite_db}")
+    rail = run_query(engine, "SELECT COUNT(*), SUM(complies) FROM rail_derivatives").rows[0]
+    bias = run_query(
+        engine,
+        "SELECT COUNT(*), SUM(reports_bias_evaluation) FROM bias_eval_coverage WHERE is_latest = 1",
+    ).rows[0]
+    engine.dispose()
+    assert figures["RAIL derivatives"] == rail[0]
+    assert figures["RAIL derivatives that comply"] == pytest.approx(rail[1] / rail[0])
+    assert figures["model cards reporting a bias evaluation"] == pytest.approx(bias[1] / bias[0])
+    assert stats["weeks"] == ["2026-W46", "2026-W47"]
+    assert stats["license_mix"][0] == ["creativeml-openrail-m", 6]
+    assert "RAIL derivatives that comply" in done.stdout
+    for name in ("license-mix", "rates"):
+        assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+        assert (tmp_path / f"{name}.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")

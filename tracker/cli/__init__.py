@@ -9,7 +9,7 @@ from tracker.cli.audit import audit_command
 from tracker.cli.db import init_command
 from tracker.cli.demo import demo_command
 from tracker.cli.errors import run_with_error_mapping
-from tracker.cli.research import export_command, query_command, serve_command
+from tracker.cli.research import export_command, query_command, serve_command, stats_command
 from tracker.cli.rules import rules_command
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ app.command("schedule")(schedule.schedule_command)
 app.command("query")(query_command)
 app.command("export")(export_command)
 app.command("serve")(serve_command)
+app.command("stats")(stats_command)
 
 
 def main() -> None:

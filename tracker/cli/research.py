@@ -122,3 +122,40 @@ def serve_command(
 
     with tempfile.TemporaryDirectory(prefix="genai-tracker-serve-") as tmp:
         serve(database_url(db), host, port, Path(tmp) / "metadata.json")
+
+
+def stats_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the charts and stats.json.")] = (
+        Path("stats")
+    ),
+    db: DbOpt = None,
+) -> None:
+    """Print the headline compliance and bias-evaluation figures and chart them.
+
+    Writes OUT/license-mix.{svg,png}, OUT/rates.{svg,png} (week by week) and OUT/stats.json.
+
+    Example: tracker stats --out stats/ --db tracker.db
+    """
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from tracker.db.engine import database_url, make_engine
+    from tracker.db.models import utcnow
+    from tracker.stats import compute_stats, draw_stats, shown
+
+    engine = make_engine(database_url(db))
+    try:
+        stats = compute_stats(engine, utcnow())
+    finally:
+        engine.dispose()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "stats.json").write_text(json.dumps(stats.to_json(), indent=1) + "\n", "utf-8")
+    written = draw_stats(stats, out)
+    table = Table("figure", "value", title=f"genai-tracker, as of {stats.as_of}")
+    for name, value in stats.figures.items():
+        table.add_row(name, shown(value))
+    Console().print(table)
+    for path in [out / "stats.json", *written]:
+        typer.echo(str(path), err=True)

@@ -21,7 +21,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -34,6 +34,7 @@ from tracker.db.models import Artifact, Event, Finding, LineageEdge, Snapshot
 from tracker.digest.content import SECTIONS, DigestContent, Figure, Item, Link, RatePoint
 from tracker.digest.week import IsoWeek
 from tracker.events import BIAS_EVAL_RULE
+from tracker.history import States
 
 NOTABLE = 15  # items in "New and notable"
 POPULAR_WITHOUT_BIAS = 10
@@ -105,7 +106,7 @@ def build_digest(
     events = _events(session, week)
     previous = _events(session, week.previous())
     problems = _problem_rows(session, events)
-    states = _States(session)
+    states = States(session)
     content = DigestContent(week=str(week), span=week.span, generated_at=now.isoformat())
     content.figures = _figures(
         session, week, states, events, previous, problems, _problem_rows(session, previous)
@@ -216,7 +217,7 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 def _figures(
     session: Session,
     week: IsoWeek,
-    states: _States,
+    states: States,
     events: list[_Event],
     previous: list[_Event],
     problems: list[_ProblemRow],
@@ -278,65 +279,7 @@ def _figures(
     ]
 
 
-class _States:
-    """Each artifact's last successful snapshot as of any moment, and what the rates need to
-    know of each snapshot, read in five queries: the rates of nine moments (this week, last
-    week, the trend) are then counted here instead of in 30-odd aggregate queries."""
-
-    def __init__(self, session: Session) -> None:
-        snap, artifact = Snapshot.__table__.c, Artifact.__table__.c  # type: ignore[attr-defined]
-        query = (
-            sa_select(snap.id, snap.artifact_id, snap.fetched_at, artifact.kind)
-            .join_from(Snapshot.__table__, Artifact.__table__, artifact.id == snap.artifact_id)  # type: ignore[attr-defined]
-            .where(snap.status == "ok")
-        )
-        rows = session.execute(query).all()
-        self._ok = sorted((_utc(at), sid, aid, kind) for sid, aid, at, kind in rows)
-        self._latest: dict[datetime, dict[int, tuple[int, str]]] = {}
-        edges = select(LineageEdge.snapshot_id).where(LineageEdge.license_family == "rail")
-        self.rail = set(session.exec(edges).all())
-        failing = select(Finding.snapshot_id).where(
-            col(Finding.rule).like("RAIL%"), Finding.severity == "error"
-        )
-        self.rail_failing = set(session.exec(failing).all())
-        missing = select(Finding.snapshot_id).where(Finding.rule == BIAS_EVAL_RULE)
-        self.no_bias_eval = set(session.exec(missing).all())
-
-    def latest(self, before: datetime) -> dict[int, tuple[int, str]]:
-        """artifact id -> (its last ok snapshot fetched before `before`, the artifact's kind)."""
-        if before in self._latest:
-            return self._latest[before]
-        out: dict[int, tuple[int, str]] = {}
-        for at, sid, aid, kind in self._ok:
-            if at >= before:
-                break
-            if aid not in out or sid > out[aid][0]:
-                out[aid] = (sid, kind)
-        self._latest[before] = out
-        return out
-
-    def rail_compliance(self, before: datetime) -> tuple[float | None, int]:
-        """(share of RAIL derivatives with no error-severity RAIL finding, how many there are)."""
-        derivatives = [sid for sid, _ in self.latest(before).values() if sid in self.rail]
-        if not derivatives:
-            return None, 0
-        bad = sum(1 for sid in derivatives if sid in self.rail_failing)
-        return (len(derivatives) - bad) / len(derivatives), len(derivatives)
-
-    def bias_evaluation(self, before: datetime) -> float | None:
-        """The share of tracked model cards that report a bias evaluation."""
-        models = [sid for sid, kind in self.latest(before).values() if kind == "hf-model"]
-        if not models:
-            return None
-        return sum(1 for sid in models if sid not in self.no_bias_eval) / len(models)
-
-
-def _utc(moment: datetime) -> datetime:
-    """Databases hand back naive datetimes for UTC ones (SQLite, `timestamp` columns)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _bias_share_of_new(states: _States, events: list[_Event]) -> tuple[float | None, int]:
+def _bias_share_of_new(states: States, events: list[_Event]) -> tuple[float | None, int]:
     snaps = [
         e.snapshot_id for e in events if e.kind == "new-artifact" and e.artifact_kind == "hf-model"
     ]
