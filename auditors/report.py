@@ -71,7 +71,8 @@ class BaseModelRef:
     """A base model this repo derives from, and what we know of its license."""
 
     repo_id: str
-    found_in: str  # "metadata:base_model", "hub-metadata[:finetune|quantized|adapter|merge]", "prose", ...
+    #: "metadata:base_model", "hub-metadata[:finetune|quantized|adapter|merge]", "prose", ...
+    found_in: str
     license_id: str | None
     license_source: str  # "knowledge-base", "hub", "unknown"
     line: int | None = None

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from auditors.report import Identification
-from tracker.cli.options import ListFormat, ListFormatOpt, ThresholdOpt
+from tracker.cli.options import DbOpt, ListFormat, ListFormatOpt, ThresholdOpt
 
 app = typer.Typer(
     help="Identify license files and list the license knowledge base.", no_args_is_help=True
@@ -116,3 +116,64 @@ def list_command(fmt: ListFormatOpt = ListFormat.text) -> None:
     for lic in kb.licenses.values():
         duties = ", ".join(d.kind for d in lic.duties)
         typer.echo(f"{lic.id:<40} {lic.family:<15} commercial={lic.commercial_use:<8} {duties}")
+
+
+@app.command("unknown")
+def unknown_command(
+    fmt: ListFormatOpt = ListFormat.text,
+    threshold: Annotated[
+        float,
+        typer.Option(min=0.05, max=1.0, help="Jaccard similarity that puts two texts together."),
+    ] = 0.5,
+    db: DbOpt = None,
+) -> None:
+    """Cluster the license texts in the database that no known license explains.
+
+    Bespoke licenses and modified RAILs, grouped by similarity: each cluster's size, a
+    representative text, the nearest known license and how the representative differs.
+
+    Example: tracker licenses unknown --db tracker.db --format json
+    """
+    from tracker.db.engine import database_url, make_engine
+    from tracker.long_tail import unknown_licenses
+
+    engine = make_engine(database_url(db))
+    try:
+        tail = unknown_licenses(engine, threshold)
+    finally:
+        engine.dispose()
+    clusters: list[dict[str, Any]] = [
+        {
+            "artifacts": c.artifacts,
+            "texts": len(c.members),
+            "representative": {
+                "sha256": c.representative.digest,
+                "why_unknown": tail.reasons[c.representative.digest],
+                "first_line": next(
+                    (ln.strip() for ln in c.representative.text.splitlines() if ln.strip()), ""
+                )[:120],
+                "artifacts": list(c.representative.artifacts[:5]),
+            },
+            "nearest": None
+            if c.nearest is None
+            else {"license": c.nearest.license_id, "containment": c.nearest.containment},
+            "differences": c.differences,
+        }
+        for c in tail.clusters
+    ]
+    if fmt is ListFormat.json:
+        typer.echo(json.dumps({"texts_read": tail.texts_read, "clusters": clusters}, indent=2))
+        return
+    typer.echo(
+        f"{len(clusters)} clusters of unknown license texts "
+        f"(of {tail.texts_read} distinct license texts read)"
+    )
+    for n, c in enumerate(clusters, start=1):
+        rep, near = c["representative"], c["nearest"]
+        typer.echo(f"\n{n}. {c['artifacts']} artifacts, {c['texts']} texts: {rep['why_unknown']}")
+        typer.echo(f"   representative {rep['sha256'][:12]}: {rep['first_line']}")
+        typer.echo(f"   shipped by {', '.join(rep['artifacts'])}")
+        if near:
+            typer.echo(f"   nearest known: {near['license']} (containment {near['containment']})")
+        for d in c["differences"]:
+            typer.echo(f"   - {d}")
