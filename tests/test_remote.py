@@ -313,3 +313,16 @@ def test_github_token_only_when_set_and_never_in_messages(settings: Settings) ->
     assert all(r.header("authorization") == f"Bearer {GH_SECRET}" for r in recorder.requests)
     assert all(r.header("x-github-api-version") == "2022-11-28" for r in recorder.requests)
     assert GH_SECRET not in error_chain_text(caught.value)
+
+
+def test_github_requests_go_through_the_http_layer_and_survive_a_5xx_burst() -> None:
+    with ReplayServer(DEMO_DIR) as server:
+        settings = Settings(github_api_url=server.github_api_url)
+        fetch_github_repo("meta-llama/llama", settings)
+        calm = server.stats.requests
+        server.stats.reset()
+        server.faults.add("5xx", "^/github-api/repos/meta-llama/llama$", count=2, status=503)
+        view = fetch_github_repo("meta-llama/llama", settings)
+        stormy = server.stats.requests
+    assert "LICENSE" in view.files
+    assert stormy == calm + 2  # the two 503s were retried

@@ -8,6 +8,10 @@ test needs. Third-party exceptions are translated here, once per service, into
 (anything else: HTTP errors, timeouts, refused connections). Messages name the repo, the URL, the
 status and the server's message; tokens are never part of them.
 
+Model info comes from `huggingface_hub` (`HfApi.model_info`); the files, and everything from
+GitHub, are GETs through the tracker's HTTP layer (tracker.http: retries with backoff,
+rate-limit waits, per-host limits, conditional requests, tokens scoped to their base URL).
+
 Credentials come only from `Settings` (`HF_TOKEN`, `GITHUB_TOKEN`); a token stored by
 `hf auth login` is not picked up implicitly. `huggingface_hub` is imported inside the Hub
 functions: it costs ~0.3 s, which a local-directory audit must not pay.
@@ -34,7 +38,6 @@ if TYPE_CHECKING:
     from huggingface_hub import HfApi
     from huggingface_hub.hf_api import ModelInfo
 
-USER_AGENT = "genai-tracker (+https://github.com/genai-tracker)"
 GITHUB_ACCEPT = "application/vnd.github+json"
 GITHUB_API_VERSION = "2022-11-28"
 
@@ -289,7 +292,7 @@ def fetch_github_repo_if_changed(
     owner, name = parse_github_target(url_or_slug)
     view = RepoView(name=url_or_slug)
     with github_client(settings) as client:
-        api = _GitHubApi(client, url_or_slug)
+        api = _GitHubApi(client, settings.github_api_url, url_or_slug)
         payload, new_etag = api.get_json_if_changed(f"/repos/{owner}/{name}", etag)
         if payload is None:
             return None, etag
@@ -314,20 +317,14 @@ def _audited_files(api: _GitHubApi, repo: GitHubRepo) -> Iterator[RepoFile]:
             yield repo_file(api.get_json(f"/repos/{repo.full_name}/contents/{entry.path}"))
 
 
-def github_client(settings: Settings) -> httpx.Client:
-    """An httpx client for the GitHub REST API; Authorization only when a token is set."""
-    headers = {
-        "Accept": GITHUB_ACCEPT,
-        "X-GitHub-Api-Version": GITHUB_API_VERSION,
-        "User-Agent": USER_AGENT,
-    }
-    if settings.github_token:
-        headers["Authorization"] = f"Bearer {settings.github_token}"
-    return httpx.Client(
-        base_url=settings.github_api_url,
+def github_client(settings: Settings) -> HttpClient:
+    """The tracker's HTTP layer set up for the GitHub REST API: its media type and version,
+    and the token (if set) sent to `github_api_url` only."""
+    headers = {"Accept": GITHUB_ACCEPT, "X-GitHub-Api-Version": GITHUB_API_VERSION}
+    return HttpClient(
+        HttpConfig(timeout=settings.http_timeout),
+        tokens={settings.github_api_url: settings.github_token},
         headers=headers,
-        timeout=settings.http_timeout,
-        follow_redirects=True,
     )
 
 
@@ -340,10 +337,12 @@ def repo_file(content: Mapping[str, Any]) -> RepoFile:
 
 
 class _GitHubApi:
-    """GET helpers that translate HTTP failures into tracker errors, in one place."""
+    """GET helpers that translate HTTP failures into tracker errors, in one place. Retries,
+    rate-limit waits and conditional requests are the HTTP layer's (tracker.http)."""
 
-    def __init__(self, client: httpx.Client, target: str) -> None:
+    def __init__(self, client: HttpClient, base_url: str, target: str) -> None:
         self.client = client
+        self.base_url = base_url.rstrip("/")
         self.target = target
 
     def listing(self, full_name: str) -> list[GitHubEntry]:
@@ -360,37 +359,26 @@ class _GitHubApi:
         return self._get(path, etag, False)
 
     def _get(self, path: str, etag: str | None, missing_ok: bool) -> tuple[Any, str | None]:
-        url = f"{self.client.base_url}{path.lstrip('/')}"
-        headers = {"If-None-Match": etag} if etag else None
+        url = f"{self.base_url}/{path.lstrip('/')}"
         try:
-            response = self.client.get(path, headers=headers)
-        except httpx.TimeoutException as error:
-            raise FetchError(url, f"timed out after {self.client.timeout.read}s") from error
-        except httpx.TransportError as error:
-            reason = f"could not reach the GitHub API: {type(error).__name__}: {error}"
-            raise FetchError(url, reason) from error
-        if response.status_code == 304:
+            result = self.client.get(url, etag=etag)
+        except FetchError as error:
+            if error.status == 404:
+                if missing_ok:
+                    return None, None
+                reason = f"not found at {url} (private repos need GITHUB_TOKEN)"
+                raise TargetNotFound(self.target, reason) from error
+            if error.status is None:
+                reason = f"could not reach the GitHub API: {error.reason}"
+                raise FetchError(url, reason) from error
+            raise FetchError(url, _rate_limit_hint(error), error.status) from error
+        if result.not_modified:
             return None, etag
-        if response.status_code == 404:
-            if missing_ok:
-                return None, None
-            raise TargetNotFound(
-                self.target, f"not found at {url} (private repos need GITHUB_TOKEN)"
-            )
-        if response.is_error:
-            raise FetchError(url, github_reason(response), response.status_code)
-        return response.json(), response.headers.get("etag")
+        return result.json(), result.etag
 
 
-def github_reason(response: httpx.Response) -> str:
-    """`HTTP 403: API rate limit exceeded ... (rate limit: set GITHUB_TOKEN or wait)`."""
-    try:
-        message = str(response.json().get("message", ""))
-    except (ValueError, AttributeError):
-        message = response.text[:200]
-    reason = (
-        f"HTTP {response.status_code}: {message}" if message else f"HTTP {response.status_code}"
-    )
-    if response.headers.get("x-ratelimit-remaining") == "0" or "rate limit" in message.lower():
-        reason += " (rate limited: set GITHUB_TOKEN or retry after x-ratelimit-reset)"
-    return reason
+def _rate_limit_hint(error: FetchError) -> str:
+    """GitHub's reason, with what to do about it when it is the rate limit."""
+    if error.status in (403, 429) and "rate limit" in error.reason.lower():
+        return error.reason + " (rate limited: set GITHUB_TOKEN or retry after x-ratelimit-reset)"
+    return error.reason
