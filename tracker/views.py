@@ -72,7 +72,7 @@ VIEWS: tuple[View, ...] = (
             "base_license": "the base model's license",
             "base_license_family": "the base license's family",
         },
-        ("kind", "license", "license_family", "base_license", "pipeline_tag"),
+        ("kind", "license", "license_family", "base_model", "base_license", "pipeline_tag"),
     ),
     View(
         "compliance",
@@ -115,7 +115,7 @@ VIEWS: tuple[View, ...] = (
             "restrictions_not_notified": "1 if RAIL003 fired: nothing tells users",
             "complies": "1 if no error-severity RAIL finding",
         },
-        ("base_license", "license", "complies", "drops_restrictions", "pipeline_tag"),
+        ("base_model", "base_license", "license", "complies", "drops_restrictions"),
     ),
     View(
         "bias_eval_coverage",
@@ -166,7 +166,7 @@ VIEWS: tuple[View, ...] = (
             "base_license_family": "its family",
             "derivative_license": "the derivative's license",
         },
-        ("relation", "base_license", "base_license_family", "derivative_license"),
+        ("relation", "base_model", "base_license_family", "derivative_license"),
     ),
 )
 

@@ -178,7 +178,8 @@ def upgrade_to_head(engine: Engine) -> str | None:
 
     try:
         command.upgrade(alembic_config(engine), "head")
-        sync_reference(engine)
+        with migration_connection(engine) as conn:  # one at a time, like the migrations
+            sync_reference(conn)
     except DBAPIError as exc:
         action = "connect to" if exc.statement is None else "migrate"
         raise ConfigError(_cannot(action, engine, exc)) from None

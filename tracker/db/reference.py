@@ -2,14 +2,14 @@
 
 They are data the package ships (data/knowledge/licenses.yaml, auditors.rules), not history:
 `sync_reference` replaces their rows with the installed package's, in one transaction, each time
-the database is brought to head (`upgrade_to_head`), so a newer release's licenses and rules
-show up in the views without a migration.
+the database is brought to head (`upgrade_to_head`, under the migrations' lock), so a newer
+release's licenses and rules show up in the views without a migration.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import delete, insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection
 
 from auditors.knowledge import load_knowledge_base
 from auditors.rules import RULES
@@ -20,7 +20,9 @@ from tracker.db.models import LicenseRef, RuleRef
 NOT_EVALUATED_BY_SCRAPES = frozenset({"POL001"})
 
 
-def sync_reference(engine: Engine) -> None:
+def sync_reference(conn: Connection) -> None:
+    """Replace the reference rows, in the caller's transaction (which serialises concurrent
+    upgrades: tracker.db.engine.migration_connection)."""
     kb = load_knowledge_base()
     licenses = [
         {
@@ -44,7 +46,6 @@ def sync_reference(engine: Engine) -> None:
         for r in RULES
         if r.id not in NOT_EVALUATED_BY_SCRAPES
     ]
-    with engine.begin() as conn:
-        for model, rows in ((LicenseRef, licenses), (RuleRef, rules)):
-            conn.execute(delete(model))
-            conn.execute(insert(model), rows)
+    for model, rows in ((LicenseRef, licenses), (RuleRef, rules)):
+        conn.execute(delete(model))
+        conn.execute(insert(model), rows)
