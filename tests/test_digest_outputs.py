@@ -9,9 +9,6 @@ import functools
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,14 +22,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from markdown_it import MarkdownIt
 
-from tests.conftest import DEMO_DIR, REPO_ROOT
+from tests.conftest import DEMO_DIR
 from tests.digest_world import LIST_WEEK2, World, digest_world, week_two
+from tests.processes import CHROMIUM, CHROMIUM_ARGS, free_port, run_tracker
 from tracker.digest.week import IsoWeek
 from tracker.digest.workflow import draft, publish
 
 W46, W47 = IsoWeek.parse("2026-W46"), IsoWeek.parse("2026-W47")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-CHROMIUM = "/usr/bin/chromium"
 
 #: A list entry and a card license that try to run script in whoever renders the digest.
 EVIL_ENTRIES = (
@@ -116,7 +113,7 @@ def test_html_renders_in_headless_chromium(published: Path, tmp_path: Path) -> N
     shot = tmp_path / "digest.png"
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=_CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 900, "height": 1200})
             failed: list[str] = []
             page.on(
@@ -144,16 +141,6 @@ def test_html_renders_in_headless_chromium(published: Path, tmp_path: Path) -> N
     assert {"numbers", "notable", "license-changes", "new-problems", "ecosystem"} <= set(sections)
     assert failed == []
     assert shot.stat().st_size > 50_000 and shot.read_bytes()[:4] == b"\x89PNG"
-
-
-_CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -211,7 +198,7 @@ class _Inbox:
 
 def test_send_delivers_the_email_to_an_smtp_server(published: Path) -> None:
     inbox = _Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -222,7 +209,7 @@ def test_send_delivers_the_email_to_an_smtp_server(published: Path) -> None:
             "DIGEST_FROM": "digest@example.org",
             "DIGEST_TO": "editor@example.org, desk@example.org",
         }
-        done = _tracker("digest", "send", "--week", "2026-W47", "--out", str(published), env=env)
+        done = run_tracker("digest", "send", "--week", "2026-W47", "--out", str(published), env=env)
     finally:
         controller.stop()
     assert done.returncode == 0, done.stderr
@@ -235,23 +222,6 @@ def test_send_delivers_the_email_to_an_smtp_server(published: Path) -> None:
     assert received["Subject"] == "What changed in open gen-AI, 16–22 Nov 2026"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _tracker(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tracker.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env,
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -262,7 +232,7 @@ def _tracker(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
-    done = _tracker(*(a.replace("{tmp}", str(tmp_path)) for a in args))
+    done = run_tracker(*(a.replace("{tmp}", str(tmp_path)) for a in args))
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], done.stderr
@@ -270,7 +240,7 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, tmp_pat
 
 def test_send_without_smtp_settings_is_one_line(published: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "DIGEST_"))}
-    done = _tracker("digest", "send", "--week", "2026-W47", "--out", str(published), env=env)
+    done = run_tracker("digest", "send", "--week", "2026-W47", "--out", str(published), env=env)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "error: invalid configuration: SMTP_HOST is not set: say which SMTP server sends the "

@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import DEMO_DIR
 from tests.corpus import CORPUS
 from tests.digest_world import POKEMON, WEEK1_AT, World, digest_world
+from tests.processes import run_tracker
 from tracker.long_tail import unknown_licenses
 
 LICENSES = CORPUS / "licenses"
@@ -76,29 +77,8 @@ def test_unknown_texts_cluster_by_family(world: World) -> None:
 
 
 def test_cli_lists_the_clusters_as_json(world: World) -> None:
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO_ROOT
-
     db = str(world.engine.url).removeprefix("sqlite:///")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tracker.cli",
-            "licenses",
-            "unknown",
-            "--db",
-            db,
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        timeout=120,
-    )
+    done = run_tracker("licenses", "unknown", "--db", db, "--format", "json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert [c["artifacts"] for c in report["clusters"]] == [2, 2]

@@ -10,10 +10,7 @@ evaluation section (ToxiGen results) and its limitations section.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +20,7 @@ import pytest
 from tests.conftest import DEMO_DIR, REPO_ROOT
 from tests.databases import empty_database
 from tests.digest_world import LLAMA_TUNE, NEW_SD, POKEMON, World, digest_world
+from tests.processes import run_tracker
 from tracker.errors import QueryRefused
 from tracker.export import export_views
 from tracker.query import run_query
@@ -177,18 +175,6 @@ def test_export_writes_every_view_as_csv_and_parquet(world: World, tmp_path: Pat
     assert "Snapshot date (the newest successful fetch): 2026-11-18" in readme
 
 
-def _tracker(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TRACKER_DB"}
-    return subprocess.run(
-        [sys.executable, "-m", "tracker.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env,
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize(
     ("sql", "refused"),
     [
@@ -216,7 +202,7 @@ def test_query_cli_refuses_writes_and_leaves_the_file_untouched(
         return digest, sqlite_db.stat().st_mtime_ns, logged
 
     before = state()
-    done = _tracker("query", sql, "--db", str(sqlite_db))
+    done = run_tracker("query", sql, "--db", str(sqlite_db))
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"error: query refused: tracker query is read-only: {refused} refused "
@@ -228,13 +214,13 @@ def test_query_cli_refuses_writes_and_leaves_the_file_untouched(
 
 def test_query_cli_prints_csv_json_and_writes_parquet(sqlite_db: Path, tmp_path: Path) -> None:
     sql = "SELECT key, license_to FROM license_changes"
-    csv_out = _tracker("query", sql, "--db", str(sqlite_db), "--format", "csv")
+    csv_out = run_tracker("query", sql, "--db", str(sqlite_db), "--format", "csv")
     assert csv_out.returncode == 0, csv_out.stderr
     assert csv_out.stdout == f"key,license_to\n{POKEMON},creativeml-openrail-m\n"
-    json_out = _tracker("query", sql, "--db", str(sqlite_db), "--format", "json")
+    json_out = run_tracker("query", sql, "--db", str(sqlite_db), "--format", "json")
     assert '"license_to": "creativeml-openrail-m"' in json_out.stdout
     target = tmp_path / "changes.parquet"
-    parquet = _tracker("query", sql, "--db", str(sqlite_db), "-f", "parquet", "-o", str(target))
+    parquet = run_tracker("query", sql, "--db", str(sqlite_db), "-f", "parquet", "-o", str(target))
     assert parquet.returncode == 0, parquet.stderr
     assert pq.read_table(target).to_pylist() == [
         {"key": POKEMON, "license_to": "creativeml-openrail-m"}
@@ -258,7 +244,7 @@ def test_data_dictionary_doc_is_up_to_date() -> None:
 def test_stats_prints_the_figures_and_writes_charts(sqlite_db: Path, tmp_path: Path) -> None:
     import json
 
-    done = _tracker("stats", "--db", str(sqlite_db), "--out", str(tmp_path))
+    done = run_tracker("stats", "--db", str(sqlite_db), "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
     figures = stats["figures"]

@@ -5,7 +5,6 @@ query, a facet, a screenshot; and the database stays read-only."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,29 +16,14 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.digest_world import NEW_SD
+from tests.processes import CHROMIUM, CHROMIUM_ARGS, free_port
 from tracker.serve import CANNED_QUERIES, metadata
 from tracker.views import VIEWS
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def served(sqlite_db: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "TRACKER_DB"}
     process = subprocess.Popen(
         [sys.executable, "-m", "tracker.cli", "serve", "--db", str(sqlite_db), "--port", str(port)],

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from tracker.query import QueryResult, run_query
-from tracker.views import VIEWS
+from tracker.views import VIEWS, describe
 
 
 def to_csv(result: QueryResult) -> str:
@@ -71,10 +71,7 @@ def _readme(snapshot_date: str, counts: dict[str, int]) -> str:
         "",
     ]
     for view in VIEWS:
-        lines += [f"## {view.name} ({counts[view.name]:,} rows)", "", view.description, ""]
-        lines += ["| column | meaning |", "|---|---|"]
-        lines += [f"| `{name}` | {meaning} |" for name, meaning in view.columns.items()]
-        lines.append("")
+        lines += describe(view, f"{view.name} ({counts[view.name]:,} rows)")
     return "\n".join(lines)
 
 

@@ -184,11 +184,16 @@ def data_dictionary() -> str:
         "",
     ]
     for view in VIEWS:
-        lines += [f"## `{view.name}`: {view.title}", "", view.description, ""]
-        lines += ["| column | meaning |", "|---|---|"]
-        lines += [f"| `{name}` | {meaning} |" for name, meaning in view.columns.items()]
-        lines.append("")
+        lines += describe(view, f"`{view.name}`: {view.title}")
     return "\n".join(lines)
+
+
+def describe(view: View, heading: str) -> list[str]:
+    """A view's Markdown section: heading, description, a table of its columns."""
+    lines = [f"## {heading}", "", view.description, ""]
+    lines += ["| column | meaning |", "|---|---|"]
+    lines += [f"| `{name}` | {meaning} |" for name, meaning in view.columns.items()]
+    return [*lines, ""]
 
 
 if __name__ == "__main__":
