@@ -6,6 +6,7 @@ two scrapes is how the Hub changes between two days.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -98,7 +99,6 @@ def test_base_models_are_followed_up_the_lineage(world) -> None:  # type: ignore
 
 
 def test_cli_discovers_by_license_tag_and_base_model(replay_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import os
     import subprocess
     import sys
 
@@ -205,3 +205,33 @@ def test_tracker_now_dates_the_snapshots_and_events(world, monkeypatch) -> None:
         event = s.exec(select(Event)).one()
     assert snap.fetched_at.isoformat().startswith("2026-11-18T09:30:00")
     assert event.created_at.isoformat().startswith("2026-11-18T09:30:00")
+
+
+def test_the_cli_scrapes_with_audit_processes(tmp_path: Path) -> None:
+    """Enough models for the audit process pool, scraped by the command a user runs: the
+    spawned audit processes start, audit every model and the run ends cleanly."""
+    from tests.processes import run_tracker
+    from tracker.replay import ReplayServer
+    from tracker.scrape import PROCESS_POOL_FROM
+
+    with ReplayServer.generated(PROCESS_POOL_FROM) as server:
+        assert server.generated_hub is not None
+        ids = server.generated_hub.ids
+        models = [arg for repo_id in ids for arg in ("--model", repo_id)]
+        db = tmp_path / "tracker.db"
+        env = {
+            k: v
+            for k, v in __import__("os").environ.items()
+            if not k.startswith(("HF_", "TRACKER_"))
+        }
+        done = run_tracker(
+            "scrape",
+            "hf",
+            *models,
+            "--no-follow-bases",
+            "--db",
+            str(db),
+            env={**env, "HF_ENDPOINT": server.url},
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f": {len(ids)} fetched, 0 unchanged, 0 failed" in done.stdout

@@ -131,7 +131,9 @@ def scrape_hub(
     `workers` threads fetch (network-bound); each hands what it fetched to a pool of
     `audit_processes` processes to audit (CPU-bound, so threads would share one core; None:
     one per CPU when there are at least `PROCESS_POOL_FROM` models, else 0, auditing on this
-    thread). This thread stores the results, committed in batches of up to `batch_size` models
+    thread; a script calling this must then guard its entry point with
+    `if __name__ == "__main__":`, as for any "spawn" process pool). This thread stores the
+    results, committed in batches of up to `batch_size` models
     and at least once a second: one transaction per model cost more than the fetch. A scrape
     killed mid-way loses at most the batch in hand; the next run fetches it again.
     """
