@@ -249,3 +249,19 @@ def test_long_sections_are_capped_and_say_how_many_more(world: World) -> None:
     rendered = render(capped, curation.apply(curation.merge(None, capped), capped), [])
     assert f"…and {len(added) - 2} more added." in rendered.markdown
     assert f"…and {len(added) - 2} more added." in rendered.html
+
+
+def test_the_same_week_on_postgresql(drafted, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The two-week world scraped into PostgreSQL drafts the same digest as on SQLite."""
+    from tests.databases import empty_database
+
+    url = empty_database("postgresql", tmp_path)
+    sqlite_content, _ = drafted
+    shutil.copytree(DEMO_DIR, tmp_path / "snapshot")
+    with pytest.MonkeyPatch.context() as mp, digest_world(tmp_path / "snapshot", url, mp) as w:
+        content, _ = draft(w.engine, W47, tmp_path / "out", NOW)
+    assert content.figures == sqlite_content.figures
+    assert [(i.id, i.summary) for i in content.items] == [
+        (i.id, i.summary) for i in sqlite_content.items
+    ]
+    assert content.rates == sqlite_content.rates
