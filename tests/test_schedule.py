@@ -99,7 +99,13 @@ class Scheduler:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            pytest.fail(f"tracker schedule did not exit within {timeout} s of {sig.name}")
+            self.proc.wait(timeout=10)
+            self.reader.join(timeout=10)
+            assert self.proc.stdout is not None and self.proc.stderr is not None
+            self.proc.stdout.close()
+            self.proc.stderr.close()
+            said = "".join(self.stderr)[-3000:]
+            pytest.fail(f"tracker schedule did not exit within {timeout} s of {sig.name}:\n{said}")
         self.reader.join(timeout=10)
         assert self.proc.stdout is not None and self.proc.stderr is not None
         self.proc.stdout.close()

@@ -225,6 +225,7 @@ def run_scheduler(
     scheduler = build_scheduler(engine, config, scrape_now)
 
     halt = threading.Event()
+    stopping: list[threading.Thread] = []
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
@@ -234,7 +235,12 @@ def run_scheduler(
         log.info("%s: stopping (waiting for a running job to finish)", name)
         halt.set()
         if scheduler.running:
-            scheduler.shutdown(wait=True)
+            # Not in the handler itself: the signal may have interrupted this thread inside a
+            # job-store transaction that the running job's writes wait for, and waiting here for
+            # that job would never end. The main loop carries on and exits once it is stopped.
+            thread = threading.Thread(target=scheduler.shutdown, name="tracker-shutdown")
+            stopping.append(thread)
+            thread.start()
 
     def started(_event: object) -> None:
         if halt.is_set():  # a signal came while the scheduler was starting
@@ -248,6 +254,8 @@ def run_scheduler(
     try:
         scheduler.start()
     finally:
+        for thread in stopping:
+            thread.join()  # the running job has finished and the job store is closed
         _RUNTIME = None
         for sig, handler in previous.items():
             signal.signal(sig, handler)
