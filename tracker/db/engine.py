@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,11 +38,14 @@ ENV_VAR = "TRACKER_DB"
 #: Applied to every new SQLite connection: concurrent readers with one writer (WAL), a writer
 #: waits up to 30 s for the lock instead of failing, and foreign keys are enforced.
 SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
     "PRAGMA busy_timeout=30000",
+    "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
 )
+#: How long a new connection retries switching a brand-new file to WAL while another process
+#: is creating it: SQLite answers "locked" at once there, without waiting (deadlock avoidance).
+WAL_SWITCH_PATIENCE_S = 30.0
 
 #: PostgreSQL advisory lock key held while migrating ("trackmig" as a 64-bit integer).
 _MIGRATION_LOCK = int.from_bytes(b"trackmig", "big") >> 1
@@ -105,9 +110,24 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         for pragma in SQLITE_PRAGMAS:
-            cursor.execute(pragma)
+            if "journal_mode" in pragma:
+                _switch_to_wal(cursor, pragma)
+            else:
+                cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: Any, pragma: str) -> None:
+    deadline = time.monotonic() + WAL_SWITCH_PATIENCE_S
+    while True:
+        try:
+            cursor.execute(pragma)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextmanager
