@@ -15,7 +15,7 @@ A refused statement raises `QueryRefused` naming what was refused.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -128,8 +128,3 @@ def _run_server(engine: Engine, sql: str) -> QueryResult:
     finally:
         raw.invalidate()  # never hand a READ ONLY session back to the pool
     return QueryResult(columns, [tuple(r) for r in rows])
-
-
-def columns_of(engine: Engine, name: str) -> Sequence[str]:
-    """The columns of a table or view, in order."""
-    return run_query(engine, f"SELECT * FROM {name} WHERE 1 = 0").columns
