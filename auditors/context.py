@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from auditors.card import Card
+from auditors.classifier.reading import CardReading, read_card
 from auditors.knowledge import KnowledgeBase, LicenseInfo
 from auditors.policy import Policy
 from auditors.repo import RepoFile, RepoView
@@ -27,6 +29,14 @@ class AuditContext:
     base_models: list[BaseModelRef]
     unreadable: list[RepoFile] = field(default_factory=list)
     policy: Policy = field(default_factory=Policy)
+    classify_sections: bool = True  # False: the rules read sections by headings and keywords
+
+    @functools.cached_property
+    def card_reading(self) -> CardReading | None:
+        """The card's sections and what they are about (computed when a rule first asks)."""
+        if self.card is None:
+            return None
+        return read_card(self.card, use_classifier=self.classify_sections)
 
     def info(self, license_id: str | None) -> LicenseInfo | None:
         return self.kb.license(license_id) if license_id else None

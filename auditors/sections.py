@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from auditors.card import Card, Section
 
@@ -71,7 +72,12 @@ def placeholder_lines(card: Card) -> list[Evidence]:
     return out
 
 
-def is_placeholder_only(section: Section) -> bool:
+class _HasBody(Protocol):
+    @property
+    def body(self) -> str: ...
+
+
+def is_placeholder_only(section: _HasBody) -> bool:
     rest = PLACEHOLDERS.sub(" ", section.body)
     rest = re.sub(r"<!--.*?-->|[#*_>`|\-\[\]:]", " ", rest, flags=re.DOTALL)
     return len(rest.split()) < 5
@@ -98,13 +104,25 @@ def bias_evaluations(card: Card) -> list[Evidence]:
         n = card.line_at(m.start())
         if n == read:
             continue
-        read, line, at = n, lines[n - 1], card.offset_of(n)
-        rest = line[: m.start() - at] + " " + line[m.end() - at :]
-        if _NUMBER.search(re.sub(r"\b(?:19|20)\d\d\b|\[\d+\]", " ", rest)) or _table_result(
-            lines, n
-        ):
-            out.append(Evidence(n, line.strip()[:160]))
+        read, at = n, card.offset_of(n)
+        if _line_has_result(lines, n - 1, m.start() - at, m.end() - at):
+            out.append(Evidence(n, lines[n - 1].strip()[:160]))
     return out
+
+
+def has_result_near(text: str, m: re.Match[str]) -> bool:
+    """Whether benchmark match `m` in `text` has a figure on its line or a results table below."""
+    start = text.rfind("\n", 0, m.start()) + 1
+    lines = text[start:].split("\n", 7)
+    return _line_has_result(lines, 0, m.start() - start, m.end() - start)
+
+
+def _line_has_result(lines: list[str], i: int, start: int, end: int) -> bool:
+    line = lines[i]
+    rest = line[:start] + " " + line[end:]
+    return bool(_NUMBER.search(re.sub(r"\b(?:19|20)\d\d\b|\[\d+\]", " ", rest))) or (
+        _table_result(lines, i + 1)
+    )
 
 
 def _table_result(lines: list[str], n: int) -> bool:
@@ -113,6 +131,10 @@ def _table_result(lines: list[str], n: int) -> bool:
         return False
     below = lines[n : n + 6]
     return any(_TABLE_ROW.match(b) and _NUMBER.search(b) for b in below)
+
+
+def restriction_sentence(text: str) -> bool:
+    return _RESTRICTION_SENTENCE.search(text) is not None
 
 
 def restriction_statements(card: Card) -> list[Evidence]:

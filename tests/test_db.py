@@ -78,7 +78,7 @@ def count(engine: Engine, model: type[SQLModel]) -> int:
 
 def test_upgrade_to_head_creates_every_table(engine: Engine) -> None:
     assert current_revision(engine) is None
-    assert upgrade_to_head(engine) == head_revision() == "0004"
+    assert upgrade_to_head(engine) == head_revision() == "0005"
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
     assert current_revision(engine) == head_revision()
 
@@ -102,7 +102,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0099"
-down_revision = "0004"
+down_revision = "0005"
 
 
 def upgrade():
@@ -120,7 +120,7 @@ def test_a_migration_that_fails_half_way_changes_nothing(migrated: Engine, tmp_p
     cfg.set_main_option("script_location", str(scripts))
     with pytest.raises(RuntimeError, match="half-way"):
         command.upgrade(cfg, "head")
-    assert current_revision(migrated) == "0004"
+    assert current_revision(migrated) == "0005"
     assert "half_done" not in inspect(migrated).get_table_names()
     assert "note" not in {c["name"] for c in inspect(migrated).get_columns("run")}
 

@@ -12,7 +12,7 @@ from auditors.context import AuditContext
 from auditors.knowledge import LicenseInfo
 from auditors.report import BaseModelRef, Severity
 from auditors.rules.base import Hit, rule
-from auditors.sections import restriction_statements
+from auditors.sections import restriction_sentence, restriction_statements
 
 
 def rail_bases(ctx: AuditContext) -> list[tuple[BaseModelRef, LicenseInfo]]:
@@ -114,7 +114,7 @@ def rail_restrictions_not_notified(ctx: AuditContext) -> Iterator[Hit]:
     rail_named = any(
         (i := ctx.info(lid)) is not None and i.carries_use_restrictions for lid in ctx.all_named_ids
     )
-    if rail_named or (ctx.card is not None and restriction_statements(ctx.card)):
+    if rail_named or _restrictions_listed(ctx):
         return
     base, info = bases[0]
     yield Hit(
@@ -124,6 +124,17 @@ def rail_restrictions_not_notified(ctx: AuditContext) -> Iterator[Hit]:
         None,
         evidence=_base_line(base),
     )
+
+
+def _restrictions_listed(ctx: AuditContext) -> bool:
+    """A section listing use restrictions (by the classifier, else by headings), or a sentence
+    stating one ("You can't use the model to…")."""
+    reading = ctx.card_reading
+    if ctx.card is None or reading is None:
+        return False
+    if not reading.by_classifier:
+        return bool(restriction_statements(ctx.card))
+    return bool(reading.with_label("use_restrictions")) or restriction_sentence(ctx.card.body)
 
 
 @rule(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tracker.cli import digest, licenses, schedule, scrape
+from tracker.cli import classifier, digest, licenses, schedule, scrape
 from tracker.cli.audit import audit_command
 from tracker.cli.db import init_command
 from tracker.cli.demo import demo_command
@@ -31,6 +31,10 @@ app.command("query")(query_command)
 app.command("export")(export_command)
 app.command("serve")(serve_command)
 app.command("stats")(stats_command)
+app.command("train")(classifier.train_command)
+app.command("eval-classifier")(classifier.eval_command)
+app.command("sections")(classifier.sections_command)
+app.command("classify")(classifier.classify_command)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import TypeVar
 
+from auditors.classifier.model import WeightsUnavailable
 from auditors.errors import AuditError, InputError, KnowledgeBaseError, PolicyError
 from tracker.errors import ConfigError, FetchError, QueryRefused, TargetNotFound, TrackerError
 from tracker.locks import DEFAULT_STALE_AFTER, SourceBusy
@@ -36,6 +37,11 @@ ERROR_MAPPINGS: tuple[tuple[type[BaseException], str, str], ...] = (
         QueryRefused,
         "query refused",
         "tracker query only reads; the database changes through tracker scrape",
+    ),
+    (
+        WeightsUnavailable,
+        "section classifier unavailable",
+        "run `tracker train` to write its weights to data/classifier/",
     ),
     (KnowledgeBaseError, "broken knowledge base", "reinstall genai-tracker; this is a bug"),
     (AuditError, "audit failed", "re-run with TRACKER_DEBUG=1 and report the traceback"),

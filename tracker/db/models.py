@@ -125,6 +125,35 @@ class Finding(SQLModel, table=True):
     field: str | None = Field(default=None, max_length=64)
 
 
+class ClassifiedText(SQLModel, table=True):
+    """A card text the section classifier of `model_version` has read (even one with no sections).
+
+    Written in the same transaction as the text's `SectionLabel`s: a text is classified
+    completely or not at all, so an interrupted `tracker classify` resumes where it stopped.
+    """
+
+    __tablename__ = "classified_text"
+
+    sha256: str = Field(foreign_key="text_blob.sha256", primary_key=True, max_length=64)
+    model_version: str = Field(primary_key=True, max_length=16)
+    sections: int
+    classified_at: datetime
+
+
+class SectionLabel(SQLModel, table=True):
+    """One section of a card text as the classifier labelled it."""
+
+    __tablename__ = "section_label"
+
+    sha256: str = Field(foreign_key="text_blob.sha256", primary_key=True, max_length=64)
+    model_version: str = Field(primary_key=True, max_length=16)
+    section_index: int = Field(primary_key=True)
+    line: int
+    heading: str = Field(sa_column=Column(Text, nullable=False))  # the heading path, " / "-joined
+    labels: str = Field(max_length=256)  # comma-joined, in the classifier's label order
+    probabilities: str = Field(sa_column=Column(Text, nullable=False))  # JSON {label: p}
+
+
 class LineageEdge(SQLModel, table=True):
     """A base model a snapshot's repo derives from, as its audit found it (auditors.lineage)."""
 

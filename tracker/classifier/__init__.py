@@ -1,0 +1,1 @@
+"""The section classifier's heavy side: weak labels, training (torch), evaluation, bulk inference."""
