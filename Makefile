@@ -29,6 +29,7 @@ pytest:
 
 selfaudit:
 	$(VENV)/bin/tracker audit . --fail-on error
+	$(VENV)/bin/tracker audit data/classifier --fail-on warning
 
 docs:
 	$(VENV)/bin/tracker rules --format markdown > docs/rules.md

@@ -25,9 +25,13 @@ def audit(
     resolve: Resolver | None = None,
     threshold: float = MATCH_THRESHOLD,
     rules: tuple[Rule, ...] = RULES,
+    classify_sections: bool = True,
 ) -> Report:
+    """`classify_sections=False`: the BIAS and RAIL rules read the card's sections by headings
+    and keywords (the baseline) instead of the section classifier."""
     kb = kb or load_knowledge_base()
     ctx = build_context(repo, kb, policy or Policy(), resolve, threshold)
+    ctx.classify_sections = classify_sections
     report = Report(
         target=repo.name,
         declared=ctx.declared,

@@ -34,3 +34,7 @@ class PolicyError(AuditError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class WeightsUnavailable(Exception):
+    """The section classifier's files are missing or do not fit this code (labels, shapes)."""

@@ -29,7 +29,7 @@ _DERIVATION = re.compile(
     r"version|variant)\b[^.\n]{0,60}?\b(?:of|from|on|upon|for|with|off)\b",
     re.IGNORECASE,
 )
-_REPO_IN_TEXT = re.compile(rf"(?:huggingface\.co/)?\b({_REPO_ID})\b")
+_REPO_IN_TEXT = re.compile(rf"(huggingface\.co/)?\b({_REPO_ID})\b(/?)")
 
 
 def base_models(
@@ -111,7 +111,12 @@ def _in_prose(card: Card, kb: KnowledgeBase) -> list[tuple[str, int, str | None]
         read, at = n, card.offset_of(n)
         line = card.lines[n - 1]
         tail = line[m.start() - at : m.end() - at + 120]
-        out.extend((rid, n, None) for rid in _REPO_IN_TEXT.findall(tail) if _looks_like_repo(rid))
+        out.extend(
+            (rid, n, None)
+            for hub, rid, deeper in _REPO_IN_TEXT.findall(tail)
+            # "data/sections/train.jsonl" is a path; "huggingface.co/owner/name/blob/…" a repo.
+            if _looks_like_repo(rid) and (hub or not deeper)
+        )
         if not out:
             low = tail.lower()
             for fam in kb.families:

@@ -77,8 +77,16 @@ class _HasBody(Protocol):
     def body(self) -> str: ...
 
 
+#: Default texts of huggingface_hub's model-card template, left in when a field is not filled.
+TEMPLATE_DEFAULTS = re.compile(
+    r"Users \(both direct and downstream\) should be made aware of the risks, biases and "
+    r"limitations of the model\.(?:\s*More information needed for further recommendations\.)?",
+    re.IGNORECASE,
+)
+
+
 def is_placeholder_only(section: _HasBody) -> bool:
-    rest = PLACEHOLDERS.sub(" ", section.body)
+    rest = PLACEHOLDERS.sub(" ", TEMPLATE_DEFAULTS.sub(" ", section.body))
     rest = re.sub(r"<!--.*?-->|[#*_>`|\-\[\]:]", " ", rest, flags=re.DOTALL)
     return len(rest.split()) < 5
 
@@ -131,6 +139,11 @@ def _table_result(lines: list[str], n: int) -> bool:
         return False
     below = lines[n : n + 6]
     return any(_TABLE_ROW.match(b) and _NUMBER.search(b) for b in below)
+
+
+def has_figures(text: str) -> bool:
+    """A number that is not a year or a reference mark: a result, a score, a rate."""
+    return _NUMBER.search(re.sub(r"\b(?:19|20)\d\d\b|\[\d+\]", " ", text)) is not None
 
 
 def restriction_sentence(text: str) -> bool:

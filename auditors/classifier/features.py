@@ -43,14 +43,25 @@ class FeatureSpace:
 
 
 @dataclass
-class Batch:
-    """Sections as paragraph bags: one flat id array with per-id weights (EmbeddingBag's input),
-    where each bag starts (`offsets`) and which section each bag belongs to (`owner`)."""
+class Part:
+    """One kind of feature for a batch, as EmbeddingBag input: flat ids, per-id weights, and
+    where each bag starts."""
 
     ids: npt.NDArray[np.int64]
     weights: npt.NDArray[np.float32]
-    offsets: npt.NDArray[np.int64]  # where each bag's ids start
-    owner: npt.NDArray[np.int64]  # the section (0..n-1) of each bag, ascending
+    offsets: npt.NDArray[np.int64]
+
+
+@dataclass
+class Batch:
+    """Sections as paragraph bags. A paragraph's vector is the sum of its text-word bag, its
+    word-pair bag and its section's heading bag (`owner` says which section each paragraph is
+    in, ascending)."""
+
+    words: Part  # one bag per paragraph
+    pairs: Part  # one bag per paragraph
+    headings: Part  # one bag per section
+    owner: npt.NDArray[np.int64]
     sections: int
 
 
@@ -65,48 +76,55 @@ def paragraphs(text: str) -> list[str]:
     return parts or [""]
 
 
-def featurize(space: FeatureSpace, texts: Sequence[str], headings: Sequence[str]) -> Batch:
-    """Each paragraph's ids: its words, its word pairs, and the section's heading words.
+def _weights(lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+    """1/sqrt(n) for each of a bag's n ids: long and short bags land on the same scale."""
+    per_bag = 1.0 / np.sqrt(np.maximum(lengths, 1))
+    return np.repeat(per_bag.astype(np.float32), lengths)
 
-    Text features are weighted 1/sqrt(n) and heading features likewise, so a long paragraph and a
-    short one land on the same scale and the heading counts as much as the text. A section's
-    first MAX_TOKENS words are read.
-    """
+
+def _offsets(lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    return np.cumsum(lengths) - lengths
+
+
+def featurize(space: FeatureSpace, texts: Sequence[str], headings: Sequence[str]) -> Batch:
+    """Word ids per paragraph (a section's first MAX_TOKENS words), word-pair ids hashed within
+    each paragraph, heading-word ids per section. Python does the look-ups; numpy the rest."""
     get = space.vocab.get
-    words, buckets = space.words, space.pair_buckets
-    parts: list[npt.NDArray[np.int64]] = []
-    weights: list[npt.NDArray[np.float32]] = []
-    offsets: list[int] = []
+    n_words = space.words
+    body: list[int] = []
+    para_len: list[int] = []
     owner: list[int] = []
-    at = 0
+    head: list[int] = []
+    head_len: list[int] = []
     for i, (text, heading) in enumerate(zip(texts, headings, strict=True)):
-        head = np.fromiter((get(w, 0) + words for w in tokens(heading)), dtype=np.int64)
-        head_w = 1.0 / np.sqrt(len(head)) if len(head) else 0.0
+        h = [get(w, 0) + n_words for w in tokens(heading)]
+        head += h
+        head_len.append(len(h))
         budget = MAX_TOKENS
         for paragraph in paragraphs(text):
-            toks = tokens(paragraph)[:budget] if budget > 0 else []
-            budget -= len(toks)
-            body = np.fromiter((get(w, 0) for w in toks), dtype=np.int64, count=len(toks))
-            pairs = (body[:-1] * PAIR_MULTIPLIER + body[1:]) % buckets + 2 * words
-            ids = np.concatenate((body, pairs, head))
-            n_text = len(body) + len(pairs)
-            w = np.empty(len(ids), dtype=np.float32)
-            w[:n_text] = 1.0 / np.sqrt(n_text) if n_text else 0.0
-            w[n_text:] = head_w
-            parts.append(ids)
-            weights.append(w)
-            offsets.append(at)
+            ids = [get(w, 0) for w in tokens(paragraph)[:budget]]
+            body += ids
+            para_len.append(len(ids))
             owner.append(i)
-            at += len(ids)
+            budget -= len(ids)
             if budget <= 0:
                 break
-    if not parts:
-        empty = np.zeros(0, np.int64)
-        return Batch(empty, np.zeros(0, np.float32), empty, empty, len(texts))
+    words = np.asarray(body, dtype=np.int64)
+    lengths = np.asarray(para_len, dtype=np.int64)
+    # Pairs of neighbours, dropping those that straddle two paragraphs.
+    keep = np.ones(max(len(words) - 1, 0), dtype=bool)
+    ends = np.cumsum(lengths)[:-1] - 1
+    keep[ends[(ends >= 0) & (ends < len(keep))]] = False
+    pairs = (words[:-1][keep] * PAIR_MULTIPLIER + words[1:][keep]) % space.pair_buckets
+    pairs += 2 * n_words
+    pair_lengths = np.maximum(lengths - 1, 0)
+    text_lengths = lengths + pair_lengths  # words and pairs share one 1/sqrt(n) scale
+    text_w = 1.0 / np.sqrt(np.maximum(text_lengths, 1)).astype(np.float32)
+    heads = np.asarray(head_len, dtype=np.int64)
     return Batch(
-        np.concatenate(parts),
-        np.concatenate(weights),
-        np.asarray(offsets, dtype=np.int64),
+        Part(words, np.repeat(text_w, lengths), _offsets(lengths)),
+        Part(pairs, np.repeat(text_w, pair_lengths), _offsets(pair_lengths)),
+        Part(np.asarray(head, dtype=np.int64), _weights(heads), _offsets(heads)),
         np.asarray(owner, dtype=np.int64),
         len(texts),
     )

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from auditors.classifier.features import Batch, FeatureSpace, featurize
+from auditors.classifier.features import Batch, FeatureSpace, Part, featurize
 from auditors.classifier.labels import LABELS
+from auditors.errors import WeightsUnavailable
 from auditors.paths import data_dir
 
 Array = npt.NDArray[np.float32]
@@ -48,15 +49,11 @@ class Weights:
             arrays[f"w{i}"], arrays[f"b{i}"] = w.astype(np.float32), b.astype(np.float32)
         arrays["thresholds"] = self.thresholds.astype(np.float32)
         with (folder / "weights.npz").open("wb") as f:
-            np.savez_compressed(f, **arrays)  # type: ignore[arg-type]
+            np.savez(f, **arrays)  # type: ignore[arg-type]  # floats do not compress
         words = sorted(self.space.vocab, key=self.space.vocab.__getitem__)
         (folder / "vocab.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
         config = {**self.config, "pair_buckets": self.space.pair_buckets, "labels": list(LABELS)}
         (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-
-
-class WeightsUnavailable(Exception):
-    """The classifier's files are missing or do not fit this code (labels, shapes)."""
 
 
 def load_weights(folder: Path | None = None) -> Weights:
@@ -88,14 +85,22 @@ def shipped_weights() -> Weights:
     return load_weights()
 
 
-def pool(embedding: Array, batch: Batch) -> Array:
-    """EmbeddingBag(mode="sum", per_sample_weights) in numpy: one row per paragraph bag."""
-    rows = embedding[batch.ids] * batch.weights[:, None]
-    rows = np.vstack((rows, np.zeros((1, embedding.shape[1]), dtype=np.float32)))
-    sums: Array = np.add.reduceat(rows, batch.offsets, axis=0) if len(batch.offsets) else rows[:0]
-    empty = np.diff(batch.offsets, append=len(batch.ids)) == 0
-    sums[empty] = 0.0
-    return sums
+def bag_sums(embedding: Array, part: Part) -> Array:
+    """EmbeddingBag(mode="sum", per_sample_weights) in numpy: one row per bag."""
+    bags = len(part.offsets)
+    out = np.zeros((bags, embedding.shape[1]), dtype=np.float32)
+    if len(part.ids):
+        rows = embedding[part.ids] * part.weights[:, None]
+        lengths = np.diff(part.offsets, append=len(part.ids))
+        full = lengths > 0
+        out[full] = np.add.reduceat(rows, part.offsets[full], axis=0)
+    return out
+
+
+def paragraph_vectors(embedding: Array, batch: Batch) -> Array:
+    heads = bag_sums(embedding, batch.headings)
+    out: Array = bag_sums(embedding, batch.words) + bag_sums(embedding, batch.pairs)
+    return out + heads[batch.owner]
 
 
 def section_logits(bag_logits: Array, owner: npt.NDArray[np.int64]) -> Array:
@@ -110,11 +115,11 @@ def section_logits(bag_logits: Array, owner: npt.NDArray[np.int64]) -> Array:
 def probabilities(weights: Weights, texts: Sequence[str], headings: Sequence[str]) -> Array:
     """One row of label probabilities per section."""
     batch = featurize(weights.space, texts, headings)
-    x = pool(weights.embedding, batch)
+    x = paragraph_vectors(weights.embedding, batch)
     for i, (w, b) in enumerate(weights.layers):
         x = x @ w + b
         if i < len(weights.layers) - 1:
             x = np.maximum(x, 0.0)
     x = section_logits(x, batch.owner) if len(x) else np.zeros((0, len(LABELS)), np.float32)
-    out: Array = 1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))
+    out: Array = (1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))).astype(np.float32)
     return out

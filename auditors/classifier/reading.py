@@ -36,7 +36,8 @@ def read_card(card: Card, use_classifier: bool = True) -> CardReading:
     units = split_card(card)
     note = ""
     if use_classifier:
-        from auditors.classifier.model import WeightsUnavailable, probabilities, shipped_weights
+        from auditors.classifier.model import probabilities, shipped_weights
+        from auditors.errors import WeightsUnavailable
         from auditors.classifier.predict import labels_from
 
         try:

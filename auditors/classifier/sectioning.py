@@ -45,9 +45,7 @@ def split_card(card: Card) -> list[CardSection]:
         if _WORD.search(s.body):
             line = s.line if s.level > 0 else card.body_line
             path = tuple(t for _, t in open_heads)
-            units.append(
-                CardSection(len(units), s.title, path, s.level, line, s.end_line, s.body)
-            )
+            units.append(CardSection(len(units), s.title, path, s.level, line, s.end_line, s.body))
         if s.level > 0:
             open_heads.append((s.level, s.title))
     return units

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditors.classifier.sectioning import CardSection
 from auditors.context import AuditContext
 from auditors.report import Severity
 from auditors.rules.base import Hit, rule
 from auditors.sections import (
     bias_evaluations,
     bias_sections,
+    has_figures,
     is_placeholder_only,
     placeholder_lines,
 )
@@ -52,7 +54,8 @@ def unreadable_file(ctx: AuditContext) -> Iterator[Hit]:
     Severity.WARNING,
     "The Hub's model card guidance and the RAIL licenses' responsible-use intent expect cards to "
     "state known biases, risks and limitations; regulators (EU AI Act Art. 53 documentation) ask "
-    "for the same of general-purpose models.",
+    "for the same of general-purpose models. The section classifier finds such a section under "
+    "any heading (headings and keywords with --baseline-sections).",
     "Add a `## Bias, Risks, and Limitations` section describing known biases and failure modes.",
     "A card generated from the template with `[More Information Needed]` under that heading.",
 )
@@ -62,18 +65,21 @@ def bias_section_missing(ctx: AuditContext) -> Iterator[Hit]:
         return
     reading = ctx.card_reading
     if reading.by_classifier:
+        # A section the classifier reads as bias/risks/limitations, under any heading, or one
+        # headed so (the rule's own fix must always satisfy it).
         found = [s.section for s in reading.with_label("bias_risks_limitations")]
-        if not found:
+        headed = bias_sections(ctx.card)
+        if not found and not headed:
             yield Hit(
                 "No section of the model card discusses bias, risks or limitations "
                 f"(read by the section {reading.method})",
                 ctx.card_path,
             )
-        elif all(is_placeholder_only(s) for s in found):
+        elif all(is_placeholder_only(s) for s in [*found, *headed]):
+            first = (found or headed)[0]
+            title = first.heading if isinstance(first, CardSection) else first.title
             yield Hit(
-                f"Section '{found[0].heading}' holds only a template placeholder",
-                ctx.card_path,
-                found[0].line,
+                f"Section '{title}' holds only a template placeholder", ctx.card_path, first.line
             )
         return
     sections = bias_sections(ctx.card)
@@ -90,7 +96,9 @@ def bias_section_missing(ctx: AuditContext) -> Iterator[Hit]:
     "No bias evaluation reported (a benchmark or method named with results)",
     Severity.INFO,
     "Saying that a model may be biased is not measuring it: a bias evaluation names a benchmark "
-    "or method (WinoBias, BBQ, CrowS-Pairs, ToxiGen, FairFace…) and reports results.",
+    "or method (WinoBias, BBQ, CrowS-Pairs, ToxiGen, FairFace…) and reports results. Found by "
+    "a named benchmark with a figure beside it, or a section the classifier reads as a bias "
+    "evaluation that holds figures.",
     "Evaluate on a bias benchmark suited to the modality and report the scores in the card.",
     "A card whose limitations section says 'the model may reproduce social biases' "
     "and nothing more.",
@@ -100,7 +108,11 @@ def bias_evaluation_missing(ctx: AuditContext) -> Iterator[Hit]:
     # method has no well-known name ("we compared error rates across skin tones: …").
     if ctx.card is not None and bias_evaluations(ctx.card):
         return
-    if ctx.card_reading is not None and ctx.card_reading.with_label("bias_evaluation"):
+    # Only a section with figures in it: "we did not evaluate bias" reads much like "we did".
+    reading = ctx.card_reading
+    if reading is not None and any(
+        has_figures(s.section.body) for s in reading.with_label("bias_evaluation")
+    ):
         return
     yield Hit("No bias evaluation with results reported in the model card", ctx.card_path)
 

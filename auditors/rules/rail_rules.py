@@ -101,7 +101,8 @@ def rail_license_copy_missing(ctx: AuditContext) -> Iterator[Hit]:
     Severity.ERROR,
     "Subsequent users must be told that the model is subject to the use-based restrictions "
     "(CreativeML OpenRAIL-M ¶4(a), second sentence; ¶5). Users learn it from a RAIL license named "
-    "or linked in the card, or from the restrictions listed in it.",
+    "or linked in the card, or from the restrictions listed in it (a section the classifier "
+    "reads as use restrictions, or a sentence such as 'You can't use the model to…').",
     "Name the RAIL license in the card metadata (`license:`) and add a section listing the use "
     "restrictions or linking the license.",
     "An SD derivative with no front matter whose README says nothing about licensing or misuse.",

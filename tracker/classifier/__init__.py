@@ -1,1 +1,1 @@
-"""The section classifier's heavy side: weak labels, training (torch), evaluation, bulk inference."""
+"""The section classifier's heavy side: weak labels, training, evaluation, bulk inference."""

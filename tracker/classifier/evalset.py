@@ -18,7 +18,8 @@ from pathlib import Path
 from auditors.card import parse_card
 from auditors.classifier.sectioning import CardSection, split_card
 
-#: Headings of huggingface_hub's model-card template (corpus/meta/huggingface_hub_modelcard_template.md).
+#: Headings of huggingface_hub's model-card template
+#: (corpus/meta/huggingface_hub_modelcard_template.md).
 TEMPLATE_HEADINGS = frozenset(
     """model details|model description|model sources|uses|direct use|downstream use|
     out-of-scope use|bias, risks, and limitations|recommendations|

@@ -105,7 +105,10 @@ class Report:
             "sections": len(self.rows),
             "nonstandard_sections": len(sub),
             "model_version": self.weights.version,
-            "macro_f1": {"classifier": self.macro("classifier"), "baseline": self.macro("baseline")},
+            "macro_f1": {
+                "classifier": self.macro("classifier"),
+                "baseline": self.macro("baseline"),
+            },
             "macro_f1_nonstandard": {
                 "classifier": self.macro("classifier", sub),
                 "baseline": self.macro("baseline", sub),

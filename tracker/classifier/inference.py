@@ -8,15 +8,17 @@ the embedding sums stay in float32.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+from collections.abc import Iterator, Sequence
+from multiprocessing.pool import Pool
 
 import numpy as np
 import torch
 
-from auditors.classifier.features import featurize
+from auditors.classifier.features import Batch, FeatureSpace, featurize
 from auditors.classifier.model import Array, Weights
+from tracker.classifier.network import BatchTensors, SectionNet, pool_sections, to_tensors
 from tracker.errors import ConfigError
-from tracker.classifier.network import SectionNet, pool_sections, to_tensors
 
 
 class DeviceUnavailable(ConfigError):
@@ -32,43 +34,76 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+_SPACE: FeatureSpace | None = None
+
+
+def _init_worker(space: FeatureSpace) -> None:
+    global _SPACE
+    _SPACE = space
+
+
+def _featurize_in_worker(job: tuple[list[str], list[str]]) -> Batch:
+    assert _SPACE is not None
+    return featurize(_SPACE, *job)
+
+
 class TorchClassifier:
-    def __init__(self, weights: Weights, device: torch.device, batch_size: int = 2048) -> None:
+    """`workers` > 1 tokenises in that many processes while this one runs the model: tokenising
+    is the CPU-bound part (a GPU, or even one CPU core, runs the model faster than one core
+    tokenises)."""
+
+    def __init__(
+        self, weights: Weights, device: torch.device, batch_size: int = 2048, workers: int = 1
+    ) -> None:
         self.weights = weights
         self.device = device
         self.batch_size = batch_size
+        self.workers = workers
         self.net = SectionNet.from_weights(weights).to(device).eval()
+        self._pool: Pool | None = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> TorchClassifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def probabilities(self, texts: Sequence[str], headings: Sequence[str]) -> Array:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), len(self.weights.thresholds)), dtype=np.float32)
-        space = self.weights.space
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            batch = featurize(space, [texts[i] for i in idx], [headings[i] for i in idx])
-            out[idx] = self._run(*to_tensors(batch, self.device), batch.sections)
+        chunks = [order[a : a + self.batch_size] for a in range(0, len(order), self.batch_size)]
+        jobs = (([texts[i] for i in idx], [headings[i] for i in idx]) for idx in chunks)
+        if self.workers > 1 and len(chunks) > 1:
+            batches: Iterator[Batch] = self._workers().imap(_featurize_in_worker, jobs)
+        else:
+            batches = (featurize(self.weights.space, *job) for job in jobs)
+        for idx, batch in zip(chunks, batches, strict=True):
+            out[idx] = self._run(to_tensors(batch, self.device))
         return out
 
+    def _workers(self) -> Pool:
+        if self._pool is None:
+            # spawn: the workers only tokenise (numpy), and must not inherit torch's threads.
+            context = multiprocessing.get_context("spawn")
+            self._pool = context.Pool(
+                self.workers, initializer=_init_worker, initargs=(self.weights.space,)
+            )
+        return self._pool
+
     @torch.inference_mode()
-    def _run(
-        self,
-        ids: torch.Tensor,
-        offsets: torch.Tensor,
-        weights: torch.Tensor,
-        owner: torch.Tensor,
-        sections: int,
-    ) -> Array:
+    def _run(self, t: BatchTensors) -> Array:
         if self.device.type == "cuda":
-            pooled = self.net.bag(ids, offsets, per_sample_weights=weights)
+            x = self.net.paragraph_vectors(t)  # float32 sums
             with torch.autocast("cuda", dtype=torch.bfloat16):
-                x = pooled
-                for i, layer in enumerate(self.net.layers):
-                    x = layer(x)
-                    if i < len(self.net.layers) - 1:
-                        x = torch.relu(x)
-            logits = pool_sections(x.float(), owner, sections)
+                x = self.net.head(x)
+            logits = pool_sections(x.float(), t.owner, t.sections)
         else:
-            logits = self.net(ids, offsets, weights, owner, sections)
-        probs = torch.sigmoid(logits)
-        result: Array = probs.cpu().numpy()
+            logits = self.net(t)
+        result: Array = torch.sigmoid(logits).cpu().numpy()
         return result

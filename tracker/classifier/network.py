@@ -6,6 +6,8 @@ Same function as `auditors.classifier.model.probabilities`, batched and able to 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -17,30 +19,37 @@ from auditors.classifier.model import Weights
 class SectionNet(nn.Module):
     def __init__(self, size: int, dim: int, hidden: tuple[int, ...]) -> None:
         super().__init__()
-        self.bag = nn.EmbeddingBag(size, dim, mode="sum")
+        self.bag: nn.EmbeddingBag = nn.EmbeddingBag(size, dim, mode="sum")
         widths = (dim, *hidden, len(LABELS))
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        self.layers = nn.ModuleList(
+            nn.Linear(a, b) for a, b in zip(widths, widths[1:], strict=False)
+        )
 
-    def forward(
-        self,
-        ids: torch.Tensor,
-        offsets: torch.Tensor,
-        weights: torch.Tensor,
-        owner: torch.Tensor,
-        sections: int,
-    ) -> torch.Tensor:
+    def linears(self) -> list[nn.Linear]:
+        return [layer for layer in self.layers if isinstance(layer, nn.Linear)]
+
+    def forward(self, t: BatchTensors) -> torch.Tensor:
         """Logits, one row per section: max over its paragraphs, min for `other`."""
-        return pool_sections(self.paragraph_logits(ids, offsets, weights), owner, sections)
+        logits: torch.Tensor = pool_sections(self.paragraph_logits(t), t.owner, t.sections)
+        return logits
 
-    def paragraph_logits(
-        self, ids: torch.Tensor, offsets: torch.Tensor, weights: torch.Tensor
-    ) -> torch.Tensor:
-        x = self.bag(ids, offsets, per_sample_weights=weights)
-        for i, layer in enumerate(self.layers):
+    def paragraph_vectors(self, t: BatchTensors) -> torch.Tensor:
+        words = self.bag(t.word_ids, t.word_offsets, per_sample_weights=t.word_weights)
+        pairs = self.bag(t.pair_ids, t.pair_offsets, per_sample_weights=t.pair_weights)
+        heads = self.bag(t.head_ids, t.head_offsets, per_sample_weights=t.head_weights)
+        summed: torch.Tensor = words + pairs + heads[t.owner]
+        return summed
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        linears = self.linears()
+        for i, layer in enumerate(linears):
             x = layer(x)
-            if i < len(self.layers) - 1:
+            if i < len(linears) - 1:
                 x = torch.relu(x)
         return x
+
+    def paragraph_logits(self, t: BatchTensors) -> torch.Tensor:
+        return self.head(self.paragraph_vectors(t))
 
     @classmethod
     def from_weights(cls, w: Weights) -> SectionNet:
@@ -48,7 +57,7 @@ class SectionNet(nn.Module):
         net = cls(w.embedding.shape[0], w.embedding.shape[1], hidden)
         with torch.no_grad():
             net.bag.weight.copy_(torch.from_numpy(w.embedding))
-            for layer, (m, b) in zip(net.layers, w.layers, strict=True):
+            for layer, (m, b) in zip(net.linears(), w.layers, strict=True):
                 layer.weight.copy_(torch.from_numpy(m).T)
                 layer.bias.copy_(torch.from_numpy(b))
         return net
@@ -60,7 +69,7 @@ class SectionNet(nn.Module):
         emb = self.bag.weight.detach().cpu().half().float().numpy()
         layers = tuple(
             (layer.weight.detach().cpu().T.contiguous().numpy(), layer.bias.detach().cpu().numpy())
-            for layer in self.layers
+            for layer in self.linears()
         )
         return Weights(space, emb, layers, thresholds.cpu().numpy(), config, version="unsaved")
 
@@ -74,9 +83,37 @@ def pool_sections(logits: torch.Tensor, owner: torch.Tensor, sections: int) -> t
     return torch.cat((top[:, :-1], low), dim=1)
 
 
-def to_tensors(batch: Batch, device: torch.device) -> tuple[torch.Tensor, ...]:
-    """ids, offsets, weights, owner: the batch on `device`."""
-    return tuple(
-        torch.from_numpy(a).to(device, non_blocking=True)
-        for a in (batch.ids, batch.offsets, batch.weights, batch.owner)
+@dataclass
+class BatchTensors:
+    word_ids: torch.Tensor
+    word_offsets: torch.Tensor
+    word_weights: torch.Tensor
+    pair_ids: torch.Tensor
+    pair_offsets: torch.Tensor
+    pair_weights: torch.Tensor
+    head_ids: torch.Tensor
+    head_offsets: torch.Tensor
+    head_weights: torch.Tensor
+    owner: torch.Tensor
+    sections: int
+
+
+def to_tensors(batch: Batch, device: torch.device) -> BatchTensors:
+    """The batch's arrays as tensors on `device`."""
+    arrays = []
+    for part in (batch.words, batch.pairs, batch.headings):
+        arrays += [part.ids, part.offsets, part.weights]
+    t = [torch.from_numpy(a).to(device, non_blocking=True) for a in (*arrays, batch.owner)]
+    return BatchTensors(
+        word_ids=t[0],
+        word_offsets=t[1],
+        word_weights=t[2],
+        pair_ids=t[3],
+        pair_offsets=t[4],
+        pair_weights=t[5],
+        head_ids=t[6],
+        head_offsets=t[7],
+        head_weights=t[8],
+        owner=t[9],
+        sections=batch.sections,
     )

@@ -26,7 +26,12 @@ class RestrictionMatcher:
             [{"LOWER": "agree"}, {"LOWER": "not"}, {"LOWER": "to"}],
             [{"LOWER": {"IN": ["not", "never"]}}, {"LOWER": "to"}, {"LOWER": "use"}],
             [{"LOWER": {"IN": ["prohibited", "restricted"]}}, {"LOWER": {"IN": ["use", "uses"]}}],
-            [{"LOWER": "use"}, {"TEXT": "-", "OP": "?"}, {"LOWER": "based"}, {"LOWER": "restrictions"}],
+            [
+                {"LOWER": "use"},
+                {"TEXT": "-", "OP": "?"},
+                {"LOWER": "based"},
+                {"LOWER": "restrictions"},
+            ],
         ]
         self.matcher.add("PROHIBITS_USE", not_use)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, exists, func, insert, select
+from sqlmodel import col
 
 from auditors.card import parse_card
 from auditors.classifier.labels import LABELS
@@ -19,11 +20,18 @@ from auditors.classifier.predict import labels_from
 from auditors.classifier.sectioning import CardSection, split_card
 from auditors.repo import CARD_NAMES
 from tracker.classifier.inference import TorchClassifier
-from tracker.db.models import Artifact, ClassifiedText, SectionLabel, Snapshot, SnapshotFile
-from tracker.db.models import TextBlob, utcnow
+from tracker.db.models import (
+    Artifact,
+    ClassifiedText,
+    SectionLabel,
+    Snapshot,
+    SnapshotFile,
+    TextBlob,
+    utcnow,
+)
 
 #: Card texts per transaction. Their sections (about ten a card) form the inference batches.
-TEXTS_PER_CHUNK = 512
+TEXTS_PER_CHUNK = 2048
 
 
 @dataclass
@@ -36,16 +44,17 @@ class ClassifyStats:
 def _unclassified(version: str):  # type: ignore[no-untyped-def]
     """Card texts of Hub models and GitHub repos with no `classified_text` row for `version`."""
     done = exists().where(
-        ClassifiedText.sha256 == SnapshotFile.sha256, ClassifiedText.model_version == version
+        col(ClassifiedText.sha256) == col(SnapshotFile.sha256),
+        col(ClassifiedText.model_version) == version,
     )
     return (
-        select(SnapshotFile.sha256)
-        .join(Snapshot, Snapshot.id == SnapshotFile.snapshot_id)
-        .join(Artifact, Artifact.id == Snapshot.artifact_id)
+        select(col(SnapshotFile.sha256))
+        .join(Snapshot, col(Snapshot.id) == col(SnapshotFile.snapshot_id))
+        .join(Artifact, col(Artifact.id) == col(Snapshot.artifact_id))
         .where(
-            SnapshotFile.sha256.is_not(None),
-            SnapshotFile.path.in_(CARD_NAMES),
-            Artifact.kind != "sd-list",
+            col(SnapshotFile.sha256).is_not(None),
+            col(SnapshotFile.path).in_(CARD_NAMES),
+            col(Artifact.kind) != "sd-list",
             ~done,
         )
         .distinct()
@@ -70,7 +79,9 @@ def _chunks(engine: Engine, version: str) -> Iterator[list[tuple[str, str]]]:
             if not hashes:
                 return
             rows = conn.execute(
-                select(TextBlob.sha256, TextBlob.content).where(TextBlob.sha256.in_(hashes))
+                select(col(TextBlob.sha256), col(TextBlob.content)).where(
+                    col(TextBlob.sha256).in_(hashes)
+                )
             )
             yield [(h, c) for h, c in rows]
 

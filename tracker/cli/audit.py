@@ -45,6 +45,13 @@ def audit_command(
         ),
     ] = None,
     threshold: ThresholdOpt = 0.6,
+    baseline_sections: Annotated[
+        bool,
+        typer.Option(
+            "--baseline-sections",
+            help="Read the card's sections by headings and keywords, not the section classifier.",
+        ),
+    ] = False,
 ) -> None:
     """Audit one model repo for license compliance and bias documentation.
 
@@ -61,7 +68,13 @@ def audit_command(
     policy = load_policy(config, repo.files)
     remote = kind_of(target) != "local" if online is None else online
     resolver = _hub_resolver(settings) if remote else None
-    report = audit(repo, policy=policy, resolve=resolver, threshold=threshold)
+    report = audit(
+        repo,
+        policy=policy,
+        resolve=resolver,
+        threshold=threshold,
+        classify_sections=not baseline_sections,
+    )
     write_report(report, fmt.value, output)
     threshold_sev = _fail_threshold(fail_on, policy)
     if not exit_zero and report.fails(threshold_sev):

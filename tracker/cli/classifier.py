@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,11 +17,10 @@ CorpusOpt = Annotated[
     typer.Option(help="The corpus (cards/ and licenses/) the weak labels come from."),
 ]
 EvalSetOpt = Annotated[
-    Path, typer.Option("--eval-set", help="Hand-labelled evaluation sections (kept out of training).")
+    Path,
+    typer.Option("--eval-set", help="Hand-labelled evaluation sections (kept out of training)."),
 ]
-HandOpt = Annotated[
-    Path, typer.Option("--hand-labelled", help="Hand-labelled training sections.")
-]
+HandOpt = Annotated[Path, typer.Option("--hand-labelled", help="Hand-labelled training sections.")]
 DEFAULT_CORPUS = Path("../shared/corpus")
 DEFAULT_EVAL = Path("data/sections/eval.jsonl")
 DEFAULT_HAND = Path("data/sections/train-labelled.jsonl")
@@ -64,7 +64,7 @@ def train_command(
     weights.save(out)
     saved = load_weights(out)
     typer.echo(
-        f"trained on {len(data.examples)} examples; weights {saved.version} written to {out}"
+        f"trained on {len(data.examples(1))} examples; weights {saved.version} written to {out}"
     )
 
 
@@ -185,7 +185,11 @@ def classify_command(
     device: Annotated[
         Device, typer.Option(help="Where to run the model (auto: CUDA when present).")
     ] = Device.auto,
-    batch_size: Annotated[int, typer.Option(min=1, help="Sections per batch.")] = 4096,
+    batch_size: Annotated[int, typer.Option(min=1, help="Sections per batch.")] = 2048,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Processes that tokenise. [default: the number of CPUs]"),
+    ] = None,
 ) -> None:
     """Classify every section of every card text in the database not yet read by this model.
 
@@ -203,7 +207,9 @@ def classify_command(
     from tracker.db.engine import database_url, make_engine, upgrade_to_head
 
     weights = shipped_weights()
-    classifier = TorchClassifier(weights, pick_device(device.value), batch_size)
+    classifier = TorchClassifier(
+        weights, pick_device(device.value), batch_size, workers or os.cpu_count() or 1
+    )
     engine = make_engine(database_url(db))
     try:
         upgrade_to_head(engine)
@@ -216,6 +222,7 @@ def classify_command(
 
             stats = classify_database(engine, classifier, progress=step)
     finally:
+        classifier.close()
         engine.dispose()
     labelled = stats.labelled or {}
     top = ", ".join(f"{k} {v}" for k, v in sorted(labelled.items(), key=lambda kv: -kv[1]) if v)

@@ -10,8 +10,13 @@ import sys
 from collections.abc import Callable
 from typing import TypeVar
 
-from auditors.classifier.model import WeightsUnavailable
-from auditors.errors import AuditError, InputError, KnowledgeBaseError, PolicyError
+from auditors.errors import (
+    AuditError,
+    InputError,
+    KnowledgeBaseError,
+    PolicyError,
+    WeightsUnavailable,
+)
 from tracker.errors import ConfigError, FetchError, QueryRefused, TargetNotFound, TrackerError
 from tracker.locks import DEFAULT_STALE_AFTER, SourceBusy
 
