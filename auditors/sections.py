@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Protocol
 
 from auditors.card import Card, Section
 
@@ -72,11 +71,6 @@ def placeholder_lines(card: Card) -> list[Evidence]:
     return out
 
 
-class _HasBody(Protocol):
-    @property
-    def body(self) -> str: ...
-
-
 #: Default texts of huggingface_hub's model-card template, left in when a field is not filled.
 TEMPLATE_DEFAULTS = re.compile(
     r"Users \(both direct and downstream\) should be made aware of the risks, biases and "
@@ -85,8 +79,13 @@ TEMPLATE_DEFAULTS = re.compile(
 )
 
 
-def is_placeholder_only(section: _HasBody) -> bool:
-    rest = PLACEHOLDERS.sub(" ", TEMPLATE_DEFAULTS.sub(" ", section.body))
+def is_placeholder_only(section: Section) -> bool:
+    return is_placeholder_text(section.body)
+
+
+def is_placeholder_text(body: str) -> bool:
+    """Fewer than five words once template placeholders and defaults are taken out."""
+    rest = PLACEHOLDERS.sub(" ", TEMPLATE_DEFAULTS.sub(" ", body))
     rest = re.sub(r"<!--.*?-->|[#*_>`|\-\[\]:]", " ", rest, flags=re.DOTALL)
     return len(rest.split()) < 5
 

@@ -212,8 +212,13 @@ def test_classify_labels_every_section_once_and_resumes_after_a_failure(scraped)
             conn.execute(text("SELECT sha256, COUNT(*) FROM section_label GROUP BY sha256")).all()
         )
         stored = conn.execute(text("SELECT labels, probabilities FROM section_label")).all()
+        keys = conn.execute(text("SELECT DISTINCT key FROM card_sections")).scalars().all()
+        in_view = conn.scalar(text("SELECT COUNT(*) FROM card_sections"))
     assert done == expected
     assert per_text == {sha: n for sha, n in expected.items() if n}
+    # The research view shows each model's current card, section by section.
+    assert in_view == sum(expected.values())
+    assert sorted(keys) == sorted(m for m in DEMO_MODELS)
     for labels, probs in stored:
         assert set(labels.split(",")) <= set(LABELS)
         assert list(json.loads(probs)) == list(LABELS)
@@ -279,3 +284,39 @@ def test_bias001_with_the_classifier_agrees_with_the_hand_labels_more_often(eval
     by_baseline = sum(b for _, b in right.values())
     assert by_classifier > by_baseline, (by_classifier, by_baseline, len(right))
     assert [card for card, (c, b) in right.items() if c and not b]
+
+
+# --- weak labels ----------------------------------------------------------------------------
+
+
+def test_license_paragraphs_prohibiting_uses_are_weak_labelled_use_restrictions() -> None:
+    from tracker.classifier.weak_labels import license_examples
+
+    examples = [
+        e
+        for e in license_examples(CORPUS / "licenses")
+        if e.source.startswith("creativeml-openrail-m.txt")
+    ]
+    restricting = [e.text for e in examples if "use_restrictions" in e.labels]
+    others = [e.text for e in examples if "use_restrictions" not in e.labels]
+    assert all("license_terms" in e.labels for e in examples)
+    # Attachment A's items (each a list item after "You agree not to use…") ...
+    assert any(
+        "exploiting, harming or attempting to exploit or harm minors" in t for t in restricting
+    )
+    assert any("medical advice and medical results interpretation" in t for t in restricting)
+    # ... but not the copyright grant.
+    assert any("Grant of Copyright License" in t for t in others)
+    assert not any("Grant of Copyright License" in t for t in restricting)
+
+
+def test_card_sections_are_weak_labelled_by_their_headings_only_when_trusted() -> None:
+    from tracker.classifier.weak_labels import card_section_labels
+
+    units = split_card(
+        parse_card((CARDS / "CompVis__stable-diffusion-v1-4.md").read_text(encoding="utf-8"))
+    )
+    by_heading = {u.heading: card_section_labels(u) for u in units}
+    assert by_heading["Environmental Impact"] == {"environmental_impact"}
+    assert by_heading["Out-of-Scope Use"] == {"out_of_scope_use"}
+    assert "citation" in (by_heading.get("Citation") or set())

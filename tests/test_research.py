@@ -238,6 +238,7 @@ def test_data_dictionary_doc_is_up_to_date() -> None:
         "bias_eval_coverage",
         "license_changes",
         "lineage",
+        "card_sections",
     }
 
 

@@ -37,8 +37,8 @@ def read_card(card: Card, use_classifier: bool = True) -> CardReading:
     note = ""
     if use_classifier:
         from auditors.classifier.model import probabilities, shipped_weights
-        from auditors.errors import WeightsUnavailable
         from auditors.classifier.predict import labels_from
+        from auditors.errors import WeightsUnavailable
 
         try:
             weights = shipped_weights()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditors.classifier.sectioning import CardSection
 from auditors.context import AuditContext
 from auditors.report import Severity
 from auditors.rules.base import Hit, rule
@@ -13,6 +12,7 @@ from auditors.sections import (
     bias_sections,
     has_figures,
     is_placeholder_only,
+    is_placeholder_text,
     placeholder_lines,
 )
 
@@ -67,20 +67,20 @@ def bias_section_missing(ctx: AuditContext) -> Iterator[Hit]:
     if reading.by_classifier:
         # A section the classifier reads as bias/risks/limitations, under any heading, or one
         # headed so (the rule's own fix must always satisfy it).
-        found = [s.section for s in reading.with_label("bias_risks_limitations")]
-        headed = bias_sections(ctx.card)
-        if not found and not headed:
+        found = [
+            (s.section.heading, s.section.line, s.section.body)
+            for s in reading.with_label("bias_risks_limitations")
+        ]
+        found += [(s.title, s.line, s.body) for s in bias_sections(ctx.card)]
+        if not found:
             yield Hit(
                 "No section of the model card discusses bias, risks or limitations "
                 f"(read by the section {reading.method})",
                 ctx.card_path,
             )
-        elif all(is_placeholder_only(s) for s in [*found, *headed]):
-            first = (found or headed)[0]
-            title = first.heading if isinstance(first, CardSection) else first.title
-            yield Hit(
-                f"Section '{title}' holds only a template placeholder", ctx.card_path, first.line
-            )
+        elif all(is_placeholder_text(body) for _, _, body in found):
+            title, line, _ = found[0]
+            yield Hit(f"Section '{title}' holds only a template placeholder", ctx.card_path, line)
         return
     sections = bias_sections(ctx.card)
     if not sections:

@@ -2,8 +2,11 @@
 
 Sections are sorted by length and cut into batches of similar size (length bucketing), so a batch
 of short sections is not padded — EmbeddingBag needs no padding at all, but similar lengths keep
-per-batch work even and let a GPU batch be large. On CUDA the MLP runs under autocast (bfloat16);
-the embedding sums stay in float32.
+per-batch work even and let a GPU batch be large. The embedding sums are always float32.
+
+On CUDA the MLP runs in float32 by default (TF32 off): the model is so small that the GPU is
+never the bottleneck (tokenising on the CPU is), and float32 keeps GPU probabilities within 1e-3
+of the CPU's, as the issue asks. `precision="bf16"` runs it under autocast instead.
 """
 
 from __future__ import annotations
@@ -53,8 +56,18 @@ class TorchClassifier:
     tokenises)."""
 
     def __init__(
-        self, weights: Weights, device: torch.device, batch_size: int = 2048, workers: int = 1
+        self,
+        weights: Weights,
+        device: torch.device,
+        batch_size: int = 2048,
+        workers: int = 1,
+        precision: str = "fp32",
     ) -> None:
+        if precision not in ("fp32", "bf16"):
+            raise ConfigError(f"precision {precision!r}: use fp32 or bf16")
+        self.precision = precision
+        if device.type == "cuda":
+            torch.backends.cuda.matmul.allow_tf32 = False
         self.weights = weights
         self.device = device
         self.batch_size = batch_size
@@ -98,7 +111,7 @@ class TorchClassifier:
 
     @torch.inference_mode()
     def _run(self, t: BatchTensors) -> Array:
-        if self.device.type == "cuda":
+        if self.device.type == "cuda" and self.precision == "bf16":
             x = self.net.paragraph_vectors(t)  # float32 sums
             with torch.autocast("cuda", dtype=torch.bfloat16):
                 x = self.net.head(x)

@@ -190,6 +190,12 @@ def classify_command(
         int | None,
         typer.Option(min=1, help="Processes that tokenise. [default: the number of CPUs]"),
     ] = None,
+    bf16: Annotated[
+        bool,
+        typer.Option(
+            "--bf16", help="On CUDA, run the MLP in bfloat16 (mixed precision; float32 otherwise)."
+        ),
+    ] = False,
 ) -> None:
     """Classify every section of every card text in the database not yet read by this model.
 
@@ -208,7 +214,11 @@ def classify_command(
 
     weights = shipped_weights()
     classifier = TorchClassifier(
-        weights, pick_device(device.value), batch_size, workers or os.cpu_count() or 1
+        weights,
+        pick_device(device.value),
+        batch_size,
+        workers or os.cpu_count() or 1,
+        precision="bf16" if bf16 else "fp32",
     )
     engine = make_engine(database_url(db))
     try:
