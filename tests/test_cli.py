@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -146,6 +147,11 @@ def test_demo_writes_reports(tmp_path: Path) -> None:
     assert sarif["version"] == "2.1.0"
     assert (tmp_path / "out" / "tracker.db").is_file()
     assert "9 fetched, 0 unchanged, 0 failed" in index
+    # The section classifier read every scraped card into the database's card_sections view.
+    assert "The section classifier then read the 9 cards in it" in index
+    with sqlite3.connect(tmp_path / "out" / "tracker.db") as conn:
+        (cards,) = conn.execute("SELECT COUNT(DISTINCT key) FROM card_sections").fetchone()
+    assert cards == 9
 
 
 def _write(path: Path, data: bytes) -> Path:

@@ -59,9 +59,10 @@ def run_demo(out: Path, snapshot: Path | None = None) -> Path:
     week = IsoWeek.last_complete(utcnow())
     with _dated(week.start + timedelta(days=2, hours=10)):
         scraped = scrape_snapshot(snapshot, out / "tracker.db", [r for r, _ in repos])
+    sections = classify_sections(out / "tracker.db")
     digest = draft_digest(out / "tracker.db", out / "digest", week)
     index = out / "index.md"
-    index.write_text(index_markdown(reports) + scraped + digest, encoding="utf-8")
+    index.write_text(index_markdown(reports) + scraped + sections + digest, encoding="utf-8")
     return index
 
 
@@ -121,6 +122,31 @@ def scrape_snapshot(snapshot: Path, db_path: Path, repo_ids: list[str]) -> str:
         "\n## The same repos scraped into a database\n\n"
         "The demo snapshot was served on 127.0.0.1 and scraped through huggingface_hub into "
         f"`{db_path.name}`: {summary.line()}.\n"
+    )
+
+
+def classify_sections(db_path: Path) -> str:
+    """Run the section classifier over the scraped cards (torch, CPU); a paragraph for the index."""
+    import torch
+
+    from auditors.classifier.model import shipped_weights
+    from tracker.classifier.inference import TorchClassifier
+    from tracker.classifier.store import classify_database
+    from tracker.db.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    try:
+        with TorchClassifier(shipped_weights(), torch.device("cpu")) as classifier:
+            stats = classify_database(engine, classifier)
+    finally:
+        engine.dispose()
+    labelled = stats.labelled or {}
+    return (
+        f"\nThe section classifier then read the {stats.texts} cards in it ({stats.sections} "
+        f"sections; {labelled.get('bias_risks_limitations', 0)} about bias, risks or "
+        f"limitations, {labelled.get('bias_evaluation', 0)} reporting a bias evaluation): "
+        f'`tracker query "SELECT key, heading, labels FROM card_sections" --db '
+        f"{db_path.name}`.\n"
     )
 
 
