@@ -153,11 +153,16 @@ def sections_command(
         probs = r["probabilities"]
         labels = r["labels"]
         assert isinstance(labels, list)
-        shown = ", ".join(
-            f"{name} {probs[name]:.2f}" if isinstance(probs, dict) else name for name in labels
-        )
+        shown = ", ".join(_shown(name, probs) for name in labels)
         table.add_row(str(r["line"]), str(r["heading"]), str(r["first_line"])[:60], shown)
     Console().print(table)
+
+
+def _shown(label: str, probs: object) -> str:
+    """ "how_to_use 0.97"; `other` alone when it stands for "none of the labels"."""
+    if not isinstance(probs, dict) or (label == "other" and probs[label] < 0.5):
+        return label
+    return f"{label} {probs[label]:.2f}"
 
 
 def _card_in(path: Path) -> Path:
