@@ -326,3 +326,26 @@ def test_github_requests_go_through_the_http_layer_and_survive_a_5xx_burst() -> 
         stormy = server.stats.requests
     assert "LICENSE" in view.files
     assert stormy == calm + 2  # the two 503s were retried
+
+
+def test_card_dict_is_what_huggingface_hub_to_dict_gives() -> None:
+    """card_dict skips to_dict's deep copy; the result must not differ, for generated models
+    with every kind of card metadata the corpus holds, and for the demo's real ones."""
+    import httpx
+    from huggingface_hub.hf_api import ModelInfo
+
+    from tracker.remote import card_dict
+
+    with ReplayServer.generated(300) as server:
+        listed = httpx.get(f"{server.url}/api/models?limit=300").json()
+        infos = [
+            ModelInfo(**httpx.get(f"{server.url}/api/models/{m['id']}").json()) for m in listed
+        ]
+    with ReplayServer(DEMO_DIR) as server:
+        infos.append(
+            ModelInfo(**httpx.get(f"{server.url}/api/models/CompVis/stable-diffusion-v1-4").json())
+        )
+    with_card = [i for i in infos if i.card_data is not None]
+    assert len(with_card) > 100
+    for info in with_card:
+        assert card_dict(info) == info.card_data.to_dict()  # type: ignore[union-attr,no-untyped-call]

@@ -81,6 +81,7 @@ class Report:
     classifier: list[set[str]]
     baseline: list[set[str]]
     weights: Weights
+    second: list[set[str]] | None = None  # an independent second reader's labels, if any
 
     @property
     def nonstandard(self) -> list[int]:
@@ -88,7 +89,10 @@ class Report:
 
     def macro(self, which: str, subset: list[int] | None = None) -> float:
         idx = subset if subset is not None else list(range(len(self.rows)))
-        pred = self.classifier if which == "classifier" else self.baseline
+        pred = {"classifier": self.classifier, "baseline": self.baseline}.get(which)
+        if pred is None:
+            assert self.second is not None
+            pred = self.second
         return macro_f1([self.rows[i].labels for i in idx], [pred[i] for i in idx])
 
     def summary(self) -> dict[str, object]:
@@ -114,13 +118,47 @@ class Report:
                 "baseline": self.macro("baseline", sub),
             },
             "per_label": per_label,
+            **self._readers(),
+        }
+
+    def _readers(self) -> dict[str, object]:
+        """How far two readers agree: the second reader scored against the reference labels,
+        the ceiling a model trained on such labels can be expected to reach."""
+        if self.second is None:
+            return {}
+        sub = self.nonstandard
+        second = [frozenset(s) for s in self.second]
+        return {
+            "second_reader": {
+                "macro_f1": self.macro("second"),
+                "macro_f1_nonstandard": self.macro("second", sub),
+                "per_label_f1": {
+                    label: score([r.labels for r in self.rows], self.second, label).f1
+                    for label in LABELS
+                },
+                "classifier_against_second_reader": macro_f1(second, self.classifier),
+            }
         }
 
 
-def evaluate(weights: Weights, rows: list[LabelledSection]) -> Report:
+def evaluate(weights: Weights, rows: list[LabelledSection], second: Path | None = None) -> Report:
     return Report(
         rows,
         classify_sections(weights, (r.section for r in rows)),
         [baseline_labels(r.section) for r in rows],
         weights,
+        load_second_reading(second, rows) if second else None,
     )
+
+
+def load_second_reading(path: Path, rows: list[LabelledSection]) -> list[set[str]]:
+    """The second reader's labels, in the order of `rows` (every id must be there)."""
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            found[row["id"]] = set(row["labels"])
+    missing = [r.id for r in rows if r.id not in found]
+    if missing:
+        raise EvalSetError(f"{path}: no labels for {len(missing)} sections, e.g. {missing[0]}")
+    return [found[r.id] for r in rows]

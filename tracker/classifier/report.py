@@ -40,4 +40,28 @@ def markdown_report(summary: dict[str, Any]) -> str:
             f"| `{label}` | {c['support']} | {c['precision']:.2f} | {c['recall']:.2f} | "
             f"{c['f1']:.2f} | {b['precision']:.2f} | {b['recall']:.2f} | {b['f1']:.2f} |"
         )
+    second = summary.get("second_reader")
+    if second:
+        lines += [
+            "",
+            "## How far two readers agree",
+            "",
+            "A second reader labelled the same sections independently, by the same guide, without "
+            "seeing the reference labels (data/sections/eval-second-reader.jsonl). Scored against "
+            "the reference like the models above, that reading is the ceiling to expect of a "
+            "model trained on such labels.",
+            "",
+            "| | macro-F1, all | non-standard headings |",
+            "| --- | ---: | ---: |",
+            f"| second reader vs reference | {second['macro_f1']:.3f} | "
+            f"{second['macro_f1_nonstandard']:.3f} |",
+            f"| classifier vs reference | {macro['classifier']:.3f} | {sub['classifier']:.3f} |",
+            "",
+            f"The classifier scored against the second reader instead: "
+            f"{second['classifier_against_second_reader']:.3f}.",
+            "",
+            "| label | second reader's F1 against the reference |",
+            "| --- | ---: |",
+        ]
+        lines += [f"| `{k}` | {v:.2f} |" for k, v in second["per_label_f1"].items()]
     return "\n".join(lines) + "\n"

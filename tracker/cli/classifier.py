@@ -24,6 +24,7 @@ HandOpt = Annotated[Path, typer.Option("--hand-labelled", help="Hand-labelled tr
 DEFAULT_CORPUS = Path("../shared/corpus")
 DEFAULT_EVAL = Path("data/sections/eval.jsonl")
 DEFAULT_HAND = Path("data/sections/train-labelled.jsonl")
+DEFAULT_SECOND = Path("data/sections/eval-second-reader.jsonl")
 
 
 def _need(path: Path, what: str) -> Path:
@@ -74,6 +75,10 @@ def eval_command(
     out: Annotated[
         Path, typer.Option(help="Markdown report; a .json with the same figures goes beside it.")
     ] = Path("docs/classifier-eval.md"),
+    second_reader: Annotated[
+        Path | None,
+        typer.Option(help="An independent second reading of the evaluation set, for agreement."),
+    ] = DEFAULT_SECOND,
 ) -> None:
     """Score the shipped classifier and the headings-plus-keywords baseline on the
     hand-labelled set: per-label precision, recall and F1, side by side.
@@ -85,7 +90,8 @@ def eval_command(
     from tracker.classifier.report import markdown_report
 
     rows = load_labelled(_need(eval_set, "evaluation set"), _need(corpus / "cards", "corpus"))
-    report = evaluate(load_weights(), rows)
+    second = second_reader if second_reader and second_reader.exists() else None
+    report = evaluate(load_weights(), rows, second)
     summary = report.summary()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(markdown_report(summary), encoding="utf-8")
