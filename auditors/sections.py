@@ -126,10 +126,7 @@ def has_result_near(text: str, m: re.Match[str]) -> bool:
 
 def _line_has_result(lines: list[str], i: int, start: int, end: int) -> bool:
     line = lines[i]
-    rest = line[:start] + " " + line[end:]
-    return bool(_NUMBER.search(re.sub(r"\b(?:19|20)\d\d\b|\[\d+\]", " ", rest))) or (
-        _table_result(lines, i + 1)
-    )
+    return has_figures(line[:start] + " " + line[end:]) or _table_result(lines, i + 1)
 
 
 def _table_result(lines: list[str], n: int) -> bool:

@@ -15,7 +15,7 @@ from auditors.classifier.labels import LABELS
 from auditors.classifier.model import load_weights, probabilities, shipped_weights
 from auditors.classifier.sectioning import split_card
 from tests.corpus import CORPUS, ROOT
-from tracker.classifier.evalset import eval_cards, follows_no_template, read_card, train_cards
+from tracker.classifier.evalset import card_units, eval_cards, follows_no_template, train_cards
 from tracker.classifier.evaluate import evaluate, load_labelled
 from tracker.classifier.inference import TorchClassifier
 from tracker.classifier.train import TrainConfig, card_of, train, training_data
@@ -61,9 +61,9 @@ def test_eval_set_is_300_plus_sections_of_no_template_cards_kept_out_of_training
     cards = {card_of(r) for r in eval_rows}
     # The selection rule in tracker/classifier/evalset.py picks exactly these cards...
     assert cards == set(eval_cards(CARDS))
-    assert all(follows_no_template(read_card(CARDS / c)) for c in cards)
+    assert all(follows_no_template(card_units(CARDS / c)) for c in cards)
     # ...every section of each, and none of them is trained on.
-    assert len(eval_rows) == sum(len(read_card(CARDS / c)) for c in cards)
+    assert len(eval_rows) == sum(len(card_units(CARDS / c)) for c in cards)
     assert not cards & {str(r["card"]) for r in rows_of(HAND)}
     data = training_data(CORPUS, EVAL, HAND)
     assert not cards & {e.source for e in data.examples(1)}
@@ -76,7 +76,7 @@ def test_eval_set_is_300_plus_sections_of_no_template_cards_kept_out_of_training
 def test_hand_labelled_training_set_is_what_the_selection_rule_names() -> None:
     hand = load_labelled(HAND, CARDS)
     assert {card_of(r) for r in hand} == set(train_cards(CARDS))
-    assert len(hand) == sum(len(read_card(CARDS / c)) for c in train_cards(CARDS))
+    assert len(hand) == sum(len(card_units(CARDS / c)) for c in train_cards(CARDS))
 
 
 # --- runtimes -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -66,8 +67,6 @@ def load_weights(folder: Path | None = None) -> Weights:
         raise WeightsUnavailable(f"{folder}: {exc}") from exc
     if tuple(config.get("labels", ())) != LABELS:
         raise WeightsUnavailable(f"{folder}: trained for other labels than this code knows")
-    import io
-
     with np.load(io.BytesIO(raw)) as npz:
         embedding = npz["embedding"].astype(np.float32)
         n = sum(1 for k in npz.files if k.startswith("w"))

@@ -51,7 +51,7 @@ def _order(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()
 
 
-def read_card(path: Path) -> list[CardSection]:
+def card_units(path: Path) -> list[CardSection]:
     return split_card(parse_card(path.read_text(encoding="utf-8", errors="replace")))
 
 
@@ -59,7 +59,7 @@ def eval_cards(cards_dir: Path) -> list[str]:
     """File names of the evaluation cards, in the order they were taken."""
     chosen, total = [], 0
     for path in sorted(cards_dir.glob("*.md"), key=lambda p: _order(p.name)):
-        units = read_card(path)
+        units = card_units(path)
         if not 2 <= len(units) <= MAX_SECTIONS_PER_CARD or not follows_no_template(units):
             continue
         chosen.append(path.name)
@@ -79,7 +79,7 @@ def train_cards(cards_dir: Path) -> list[str]:
         for path in ordered:
             if path.name in held_out:
                 continue
-            units = read_card(path)
+            units = card_units(path)
             if not 1 <= len(units) <= MAX_TRAIN_SECTIONS_PER_CARD:
                 continue
             if follows_no_template(units) == want_template:
@@ -94,7 +94,7 @@ def train_cards(cards_dir: Path) -> list[str]:
 def candidate_rows(cards_dir: Path, which: str = "eval") -> Iterator[dict[str, object]]:
     """Rows to label (with the text, for the labeller) of the `eval` or `train` cards."""
     for name in eval_cards(cards_dir) if which == "eval" else train_cards(cards_dir):
-        for u in read_card(cards_dir / name):
+        for u in card_units(cards_dir / name):
             yield {
                 "id": f"{name}#{u.line}",
                 "card": name,

@@ -124,12 +124,14 @@ def sections_command(
     """
     from auditors.card import parse_card
     from auditors.classifier.reading import read_card
-    from tracker.local import load_card_file
+    from tracker.errors import TargetNotFound
+    from tracker.local import load_local
 
-    card_path = _card_in(path)
-    view = load_card_file(card_path)
-    text = view.files[card_path.name].text or ""
-    reading = read_card(parse_card(text), use_classifier=not baseline)
+    card = load_local(str(path)).card_file  # the audit's own way of finding the card
+    if card is None or card.text is None:
+        raise TargetNotFound(str(path), "no README.md or MODEL_CARD.md to read")
+    card_path = path / card.path if path.is_dir() else path
+    reading = read_card(parse_card(card.text), use_classifier=not baseline)
     if reading.note:
         typer.echo(f"note: {reading.note}", err=True)
     rows = [
@@ -169,20 +171,6 @@ def _shown(label: str, probs: object) -> str:
     if not isinstance(probs, dict) or (label == "other" and probs[label] < 0.5):
         return label
     return f"{label} {probs[label]:.2f}"
-
-
-def _card_in(path: Path) -> Path:
-    from auditors.repo import CARD_NAMES
-    from tracker.errors import TargetNotFound
-
-    if path.is_dir():
-        found = next((path / n for n in CARD_NAMES if (path / n).is_file()), None)
-        if found is None:
-            raise TargetNotFound(str(path), "no README.md or MODEL_CARD.md in this folder")
-        return found
-    if not path.is_file():
-        raise TargetNotFound(str(path), "no such file")
-    return path
 
 
 class Device(StrEnum):
