@@ -64,10 +64,17 @@ def line_of_offset(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+#: Curly quotes and dashes, and the straight forms phrase search compares.
+_STRAIGHT = (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'"), ("–", "-"), ("—", "-"))
+
+
 def collapse(text: str) -> str:
     """Whitespace-collapsed, case-folded text with straight quotes, for phrase search."""
-    table = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
-    return " ".join(text.translate(table).casefold().split())
+    # Six `replace` calls, skipped for ASCII text, cost a tenth of a `translate` with a dict.
+    if not text.isascii():
+        for curly, straight in _STRAIGHT:
+            text = text.replace(curly, straight)
+    return " ".join(text.casefold().split())
 
 
 def any_in(needles: Iterable[str], haystack: str) -> bool:

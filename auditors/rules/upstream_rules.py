@@ -122,28 +122,40 @@ def base_naming_rule_missed(ctx: AuditContext) -> Iterator[Hit]:
     applies_to="derivatives",
 )
 def base_attribution_missing(ctx: AuditContext) -> Iterator[Hit]:
-    # A license text quotes the very notice it requires, so only other files can satisfy it.
+    duties = [
+        (base, info, duty, duty.text)
+        for base, info in _derived_bases(ctx)
+        for duty in info.duties
+        if duty.kind in ("display-attribution", "notice-text") and duty.text
+    ]
+    if not duties:
+        return  # most repos: no base asks for attribution, so no file needs reading
+    texts = _attribution_texts(ctx)
+    for base, info, duty, text in duties:
+        if collapse(text).rstrip(".") not in texts:
+            what = "display" if duty.kind == "display-attribution" else "Notice text"
+            yield Hit(
+                f'No "{duty.text}" found ({what} required by {info.name} {duty.cite} for '
+                f"derivatives of {base.repo_id})",
+                ctx.card_path,
+                None,
+                evidence=duty.quote,
+            )
+
+
+def _attribution_texts(ctx: AuditContext) -> str:
+    """The repo's files, collapsed for phrase search, but for its full license texts.
+
+    A license text quotes the very notice it requires, so only other files can satisfy it.
+    """
     full_texts = {
         p
         for p, idents in ctx.files.items()
         if idents and idents[0].method in ("exact", "similarity")
     }
-    texts = collapse(
+    return collapse(
         " ".join(f.text or "" for p, f in ctx.repo.files.items() if p not in full_texts)
     )
-    for base, info in _derived_bases(ctx):
-        for duty in info.duties:
-            if duty.kind not in ("display-attribution", "notice-text") or not duty.text:
-                continue
-            if collapse(duty.text).rstrip(".") not in texts:
-                what = "display" if duty.kind == "display-attribution" else "Notice text"
-                yield Hit(
-                    f'No "{duty.text}" found ({what} required by {info.name} {duty.cite} for '
-                    f"derivatives of {base.repo_id})",
-                    ctx.card_path,
-                    None,
-                    evidence=duty.quote,
-                )
 
 
 _MODIFICATION = re.compile(
