@@ -53,6 +53,11 @@ class Card:
     def lines(self) -> list[str]:
         return self.text.split("\n")
 
+    @functools.cached_property
+    def lowered(self) -> str:
+        """`text.lower()`, for the scans that look for words in any case."""
+        return self.text.lower()
+
     @property
     def body(self) -> str:
         return "\n".join(self.lines[self.body_line - 1 :])

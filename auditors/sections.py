@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from auditors.card import Card, Section
+from auditors.wordscan import WordScan
 
 PLACEHOLDERS = re.compile(
     r"\[(?:more information needed|needs more information|optional|todo|tbd)[^\]]*\]"
@@ -28,7 +29,7 @@ _RESTRICTION_HEADING = re.compile(
 )
 #: Bias, fairness and toxicity benchmarks and methods whose results count as a bias evaluation.
 #: The lookahead lists the alternatives' first letters: `re` then skips other positions at once
-#: (2.6x faster on real cards, same matches). Keep it and `_BENCHMARK_WORDS` in step.
+#: (2.6x faster on real cards, same matches). Keep it and `BIAS_SCAN` in step.
 BIAS_BENCHMARKS = re.compile(
     r"(?=[wscbtrhfedgp])"
     r"(?:wino[- ]?bias|wino[- ]?gender|stereo[- ]?set|crow[s]?[- ]?pairs|\bbbq\b|\bbold\b|toxigen|"
@@ -37,11 +38,16 @@ BIAS_BENCHMARKS = re.compile(
     r"\bsafetybench\b|\bdisco\b|gender bias evaluation|perspective api)",
     re.IGNORECASE,
 )
-#: A word each benchmark's name contains: a card with none of them (most) is not scanned.
-_BENCHMARK_WORDS = (
-    "wino", "stereo", "crow", "bbq", "bold", "toxi", "holistic", "honest", "fairface",
-    "stable bias", "equity evaluation", "decodingtrust", "bias benchmark", "safetybench", "disco",
-    "gender bias", "perspective api",
+#: The words the benchmarks' names begin with: `BIAS_SCAN` tries the pattern only where one
+#: does. Keep them and `BIAS_BENCHMARKS` in step.
+BIAS_SCAN = WordScan(
+    BIAS_BENCHMARKS,
+    (
+        "wino", "stereo", "crow", "bbq", "bold", "toxigen", "real", "holistic", "honest",
+        "fairface", "stable bias", "equity evaluation corpus", "decodingtrust",
+        "bias benchmark for qa", "safetybench", "disco", "gender bias evaluation",
+        "perspective api",
+    ),
 )  # fmt: skip
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*%?(?![\w])")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
@@ -101,13 +107,10 @@ def bias_evaluations(card: Card) -> list[Evidence]:
     reported evaluation; a table row or a line with a score is.
     """
     out: list[Evidence] = []
-    low = card.text.lower()
-    if not any(word in low for word in _BENCHMARK_WORDS):
-        return out
     lines = card.lines
     read = 0  # the first benchmark on a line decides it
     # One scan of the whole body: benchmark names never span lines, and most lines name none.
-    for m in BIAS_BENCHMARKS.finditer(card.text, card.offset_of(card.body_line)):
+    for m in BIAS_SCAN.finditer(card.text, card.offset_of(card.body_line), card.lowered):
         n = card.line_at(m.start())
         if n == read:
             continue

@@ -11,7 +11,7 @@ import re
 
 from auditors.classifier.labels import with_other
 from auditors.classifier.sectioning import CardSection
-from auditors.sections import BIAS_BENCHMARKS, has_result_near, restriction_sentence
+from auditors.sections import BIAS_SCAN, has_result_near, restriction_sentence
 
 HEADING_RULES: dict[str, re.Pattern[str]] = {
     name: re.compile(pattern, re.IGNORECASE)
@@ -45,7 +45,7 @@ def has_standard_heading(section: CardSection) -> bool:
 def baseline_labels(section: CardSection) -> set[str]:
     labels = heading_labels(section)
     body = section.body
-    if any(has_result_near(body, m) for m in BIAS_BENCHMARKS.finditer(body)):
+    if any(has_result_near(body, m) for m in BIAS_SCAN.finditer(body)):
         labels |= {"bias_evaluation", "evaluation"}
     if restriction_sentence(body):
         labels.add("use_restrictions")

@@ -1,0 +1,62 @@
+"""The audit's faster paths find exactly what the plain ones they replace find."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable
+
+import pytest
+
+from auditors.sections import BIAS_SCAN
+from auditors.textnorm import collapse
+from auditors.wordscan import WordScan
+
+#: Pieces random texts are made of: the scanned words in any case, their near misses, word
+#: boundaries, and the characters whose case mapping is odd (length-changing, or matched by
+#: `re.IGNORECASE` to an ASCII letter that `str.lower` does not give).
+_PIECES = [
+    "WinoBias", "wino-gender", "STEREOSET", "crows-pairs", "bbq", "xbbq", "Bold", "bolder",
+    "ToxiGen", "real toxicity prompts", "RealToxicity", "holistic bias", "honest score",
+    "HONEST", "FairFace", "stable bias", "Equity Evaluation Corpus", "DecodingTrust",
+    "bias benchmark for QA", "safetybench", "disco", "Disco ", "gender bias evaluation",
+    "Perspective API", "licence", "LICENSE", "terms of use", "fine-tuned from", "based on",
+    "ı", "ſ", "İ", "K", "ß", "Σ", "ﬁ", " ", "\n", "-", ".", "12.5", "%", "é", "😀", "x", "a",
+]  # fmt: skip
+
+
+def _random_texts(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choices(_PIECES, k=rng.randint(0, 40))) for _ in range(n)]
+
+
+def _spans(matches: Iterable[re.Match[str]]) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group(0)) for m in matches]
+
+
+@pytest.mark.parametrize("scan", [BIAS_SCAN], ids=["bias"])
+def test_word_scan_finds_what_finditer_finds(scan: WordScan) -> None:
+    for text in _random_texts(3000):
+        for pos in (0, len(text) // 3):
+            expected = _spans(scan.pattern.finditer(text, pos))
+            assert _spans(scan.finditer(text, pos)) == expected, (text, pos)
+            assert _spans(scan.finditer(text, pos, text.lower())) == expected, (text, pos)
+
+
+def test_word_scan_on_odd_case_characters() -> None:
+    scan = WordScan(re.compile(r"stereo|kid|\bit\b", re.IGNORECASE), ("stereo", "kid", "it"))
+    for text in ["ſtereo", "STEREO", "\u212aid", "İt", "ıt", "x ſtereo İ it", "Kid ı it"]:
+        assert _spans(scan.finditer(text)) == _spans(scan.pattern.finditer(text)), text
+
+
+def _collapse_with_translate(text: str) -> str:
+    table = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+    return " ".join(text.translate(table).casefold().split())
+
+
+def test_collapse_as_with_a_translate_table() -> None:
+    rng = random.Random(3)
+    alphabet = "aZ \n\t“”‘’–—ßİΣσ\u212aﬁ\u00a0\u2028x.-\"'"
+    for _ in range(5000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 16)))
+        assert collapse(text) == _collapse_with_translate(text), text
