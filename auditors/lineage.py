@@ -16,6 +16,7 @@ from auditors.card import Card
 from auditors.knowledge import KnowledgeBase
 from auditors.repo import RepoView
 from auditors.report import BaseModelRef
+from auditors.wordscan import WordScan
 
 #: Looks a base model's license up online: repo id -> license id (None when unknown).
 Resolver = Callable[[str], str | None]
@@ -29,6 +30,15 @@ _DERIVATION = re.compile(
     r"version|variant)\b[^.\n]{0,60}?\b(?:of|from|on|upon|for|with|off)\b",
     re.IGNORECASE,
 )
+#: The words `_DERIVATION`'s matches begin with: it is tried only where one does.
+_DERIVATION_SCAN = WordScan(
+    _DERIVATION,
+    (
+        "fine", "trained", "based", "built", "derived", "initiali", "distilled", "quanti",
+        "converted", "merge", "modified", "adapted", "dreambooth", "lora", "checkpoint",
+        "version", "variant",
+    ),
+)  # fmt: skip
 _REPO_IN_TEXT = re.compile(rf"(huggingface\.co/)?\b({_REPO_ID})\b(/?)")
 
 
@@ -104,7 +114,7 @@ def _in_prose(card: Card, kb: KnowledgeBase) -> list[tuple[str, int, str | None]
     """Repo ids, or family names with the family's license, in sentences stating a derivation."""
     out: list[tuple[str, int, str | None]] = []
     read = 0  # as with a search per line: the first derivation phrase on a line decides it
-    for m in _DERIVATION.finditer(card.text, card.offset_of(card.body_line)):
+    for m in _DERIVATION_SCAN.finditer(card.text, card.offset_of(card.body_line), card.lowered):
         n = card.line_at(m.start())
         if n == read:
             continue

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 import pytest
 
+from auditors.licenses.names import _LICENSE_TALK_SCAN
+from auditors.lineage import _DERIVATION_SCAN
 from auditors.sections import BIAS_SCAN
 from auditors.textnorm import collapse
 from auditors.wordscan import WordScan
@@ -20,7 +22,10 @@ _PIECES = [
     "ToxiGen", "real toxicity prompts", "RealToxicity", "holistic bias", "honest score",
     "HONEST", "FairFace", "stable bias", "Equity Evaluation Corpus", "DecodingTrust",
     "bias benchmark for QA", "safetybench", "disco", "Disco ", "gender bias evaluation",
-    "Perspective API", "licence", "LICENSE", "terms of use", "fine-tuned from", "based on",
+    "Perspective API", "licence", "Fine-Tuned", "finetuning", "trained on", "BASED", "built",
+    "upon", "of", "from", "with", "merge", "merged", "LoRA", "version", "checkpoint", "for",
+    "quantized", "initialised", "derived", "variant", "off", "licen", "licens", "Terms Of Use",
+    "LICENSE", "terms of use", "fine-tuned from", "based on",
     "ı", "ſ", "İ", "K", "ß", "Σ", "ﬁ", " ", "\n", "-", ".", "12.5", "%", "é", "😀", "x", "a",
 ]  # fmt: skip
 
@@ -34,7 +39,11 @@ def _spans(matches: Iterable[re.Match[str]]) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(0)) for m in matches]
 
 
-@pytest.mark.parametrize("scan", [BIAS_SCAN], ids=["bias"])
+@pytest.mark.parametrize(
+    "scan",
+    [BIAS_SCAN, _DERIVATION_SCAN, _LICENSE_TALK_SCAN],
+    ids=["bias", "derivation", "license-talk"],
+)
 def test_word_scan_finds_what_finditer_finds(scan: WordScan) -> None:
     for text in _random_texts(3000):
         for pos in (0, len(text) // 3):

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 from auditors.knowledge import KnowledgeBase, name_key
 from auditors.report import Identification
+from auditors.wordscan import WordScan
 
 _URL = re.compile(r"https?://[^\s)\]>\"'`]+")
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|$)", re.MULTILINE)
 _LICENSE_TALK = re.compile(r"licen[sc]|\bterms of use\b", re.IGNORECASE)
+_LICENSE_TALK_SCAN = WordScan(_LICENSE_TALK, ("licen", "terms of use"))
 _DECLARING = re.compile(
     r"(?:under|licen[sc]e[sd]?\s*(?:is|:|as)|licen[sc]e\s*$|terms of)\s*(?:the\s+)?$", re.IGNORECASE
 )
@@ -105,7 +107,7 @@ def _license_sentences(text: str, first_line: int, everywhere: bool) -> list[tup
     A sentence never spans lines, so only the lines where licensing is mentioned are split:
     one scan of the whole text finds them.
     """
-    talk = [m.start() for m in _LICENSE_TALK.finditer(text)]
+    talk = [m.start() for m in _LICENSE_TALK_SCAN.finditer(text)]
     if not (talk or everywhere):
         return []
     lines = text.split("\n")
