@@ -2,8 +2,9 @@
 
 For each N, this process serves the first N models of `../shared/corpus/meta/model_info.parquet`
 (`ReplayServer.generated`, see tracker/replay/generated.py) and starts one child process that
-lists them through `huggingface_hub` (`tracker.sources.hf.discover_models`), then runs
-`scrape_hub(follow_bases=False, progress=False)` into a new SQLite file migrated to head. The
+runs `scrape_hub(follow_bases=False, progress=False)` on what `huggingface_hub`'s full listing
+streams (`tracker.sources.hf.list_models`: revision, files and card data of a thousand models a
+page) into a new SQLite file migrated to head, listing included. The
 child's peak memory is its own `ru_maxrss`; meanwhile this process samples, every 100 ms, the
 child's VmRSS (/proc), the model infos the server has answered (fetch progress) and the
 snapshots in the child's database (store progress, read through WAL). That gives the RSS when
@@ -62,7 +63,7 @@ def child(url: str, models: int, db: Path, workers: int) -> dict[str, Any]:
     from tracker.db.engine import make_engine, upgrade_to_head
     from tracker.scrape import scrape_hub
     from tracker.settings import Settings
-    from tracker.sources.hf import discover_models
+    from tracker.sources.hf import list_models
 
     engine = make_engine(f"sqlite:///{db}")
     upgrade_to_head(engine)
@@ -70,15 +71,12 @@ def child(url: str, models: int, db: Path, workers: int) -> dict[str, Any]:
     setup_s = time.perf_counter() - started
     rss_setup = rss_mb(os.getpid())
     started = time.perf_counter()
-    repo_ids = list(discover_models(settings, limit=models))
-    list_s = time.perf_counter() - started
-    started = time.perf_counter()
-    summary = scrape_hub(engine, settings, repo_ids, **scrape_options(workers))
+    listed = list_models(settings, limit=models)
+    summary = scrape_hub(engine, settings, listed, expected=models, **scrape_options(workers))
     scrape_s = time.perf_counter() - started
     return {
-        "listed": len(repo_ids),
+        "listed": summary.done,
         "setup_s": setup_s,
-        "list_s": list_s,
         "scrape_s": scrape_s,
         "fetched": summary.fetched,
         "unchanged": summary.unchanged,
@@ -139,8 +137,7 @@ def run(models: int, workers: int) -> dict[str, Any]:
         done = [rss for _, count, rss in samples["points"] if count >= mark * models]
         result[f"rss_{int(mark * 100)}pct_mb"] = done[0] if done else None
     result["rss_100pct_mb"] = result["rss_end_mb"]
-    result["models_per_s"] = models / result["scrape_s"]
-    result["end_to_end_per_s"] = models / (result["list_s"] + result["scrape_s"])
+    result["models_per_s"] = models / result["scrape_s"]  # end to end: listing included
     result["server_cpu_s"] = server_cpu
     result["stderr_lines"] = len(warnings)
     result["timeline"] = samples["timeline"]
@@ -183,17 +180,18 @@ def profile(models: int, workers: int, top: int) -> str:
     from tracker.db.engine import make_engine, upgrade_to_head
     from tracker.scrape import scrape_hub
     from tracker.settings import Settings
+    from tracker.sources.hf import list_models
 
     with ReplayServer.generated(models) as server, tempfile.TemporaryDirectory() as tmp:
         assert server.generated_hub is not None
         engine = make_engine(f"sqlite:///{Path(tmp) / 'tracker.db'}")
         upgrade_to_head(engine)
         settings = Settings(hf_endpoint=server.url, http_timeout=30.0)
-        ids = server.generated_hub.ids
+        listed = list_models(settings, limit=models)
         main, threads = cProfile.Profile(), ThreadProfiles()
         threading.setprofile(threads.start)
         started = time.perf_counter()
-        main.runcall(scrape_hub, engine, settings, ids, **scrape_options(workers))
+        main.runcall(scrape_hub, engine, settings, listed, **scrape_options(workers))
         elapsed = time.perf_counter() - started
         threading.setprofile(None)  # type: ignore[arg-type]
         engine.dispose()
@@ -240,17 +238,15 @@ def show(results: list[dict[str, Any]], workers: int | None) -> None:
         f" (workers={workers})" if workers else " (sequential: scrape_hub has no workers)"
     )
     table = Table(title=title)
-    columns = ("models", "list s", "scrape s", "models/s", "e2e/s", "scraper CPU", "server CPU")
+    columns = ("models", "scrape s", "models/s", "scraper CPU", "server CPU")
     for column in (*columns, "peak RSS MB", "RSS 10 %", "RSS 50 %", "RSS end", "failed"):
         table.add_column(column, justify="right")
     for r in results:
-        elapsed = r["list_s"] + r["scrape_s"] + r["setup_s"]
+        elapsed = r["scrape_s"] + r["setup_s"]
         table.add_row(
             f"{r['models']:,}",
-            f"{r['list_s']:.2f}",
             f"{r['scrape_s']:.1f}",
             f"{r['models_per_s']:.0f}",
-            f"{r['end_to_end_per_s']:.0f}",
             f"{r['cpu_s'] / elapsed:.2f} cores",
             f"{r['server_cpu_s'] / elapsed:.2f} cores",
             f"{r['peak_rss_mb']:.0f}",

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from tracker.db.engine import make_engine, upgrade_to_head
-from tracker.db.models import Artifact, Event
+from tracker.db.models import Artifact, Event, Finding, Snapshot
 from tracker.replay import ReplayServer
 from tracker.settings import Settings
 
@@ -41,3 +41,21 @@ def events(engine: Engine, key: str) -> list[tuple[str, dict[str, Any]]]:
         art = s.exec(select(Artifact).where(Artifact.key == key)).one()
         rows = s.exec(select(Event).where(Event.artifact_id == art.id).order_by(col(Event.id)))
         return [(e.kind, json.loads(e.detail_json)) for e in rows.all()]
+
+
+def stored_audits(
+    engine: Engine,
+) -> dict[str, tuple[str | None, list[tuple[str, str | None, str]]]]:
+    """Per artifact: its first snapshot's declared license and findings, sorted."""
+    out = {}
+    with Session(engine) as s:
+        for artifact in s.exec(select(Artifact)).all():
+            first = select(Snapshot).where(Snapshot.artifact_id == artifact.id)
+            snap = s.exec(first.order_by(col(Snapshot.id))).first()
+            assert snap is not None
+            rows = s.exec(select(Finding).where(Finding.snapshot_id == snap.id)).all()
+            out[artifact.key] = (
+                snap.declared_license,
+                sorted((f.rule, f.path, f.message) for f in rows),
+            )
+    return out

@@ -52,6 +52,17 @@ def test_5xx_burst_fires_count_times(faults: FaultPlan, http: httpx.Client) -> N
     assert (rule.remaining, rule.fired) == (0, 3)
 
 
+def test_a_query_regex_narrows_a_rule_to_requests_carrying_it(
+    faults: FaultPlan, http: httpx.Client
+) -> None:
+    rule = faults.add("5xx", "^/api/models/?$", query="cursor=", count=5)
+    assert http.get("/api/models", params={"limit": 2}).status_code == 200
+    assert http.get("/api/models", params={"cursor": "x", "limit": 2}).status_code == 503
+    assert rule.fired == 1
+    with pytest.raises(ValueError, match="bad query regex"):
+        faults.add("5xx", "README", query="(")
+
+
 def test_ratelimit_sends_github_headers(faults: FaultPlan, http: httpx.Client) -> None:
     faults.add("ratelimit", "/github-api/", reset=2)
     response = http.get("/github-api/repos/meta-llama/llama")

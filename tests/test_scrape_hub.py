@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.corpus import CORPUS
-from tests.scrape_world import events, scrape_world
+from tests.scrape_world import events, scrape_world, stored_audits
 from tracker.db.models import (
     Artifact,
     Event,
@@ -137,20 +137,6 @@ def test_cli_discovers_by_license_tag_and_base_model(replay_server, tmp_path: Pa
     assert "2 fetched, 1 unchanged, 0 failed" in res.stdout  # abdd68/output was fetched before
 
 
-def _stored(engine) -> dict[str, tuple[str | None, list[tuple[str, str | None, str]]]]:  # type: ignore[no-untyped-def]
-    """Per artifact: the snapshot's declared license and its findings, sorted."""
-    out = {}
-    with Session(engine) as s:
-        for artifact in s.exec(select(Artifact)).all():
-            snap = s.exec(select(Snapshot).where(Snapshot.artifact_id == artifact.id)).one()
-            rows = s.exec(select(Finding).where(Finding.snapshot_id == snap.id)).all()
-            out[artifact.key] = (
-                snap.declared_license,
-                sorted((f.rule, f.path, f.message) for f in rows),
-            )
-    return out
-
-
 def test_audits_in_worker_processes_store_what_audits_on_the_thread_store(
     snapshot_copy: Path, tmp_path: Path
 ) -> None:
@@ -175,7 +161,7 @@ def test_audits_in_worker_processes_store_what_audits_on_the_thread_store(
                 batch_size=batch,
             )
             assert (summary.fetched, summary.failed) == (len(ids), 0)
-            results.append(_stored(engine))
+            results.append(stored_audits(engine))
     assert len(results[0]) == len(ids) >= 9
     assert any(findings for _, findings in results[0].values())
     assert results[0] == results[1]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from types import FrameType
@@ -41,6 +41,7 @@ from tracker.locks import SourceBusy, acquire
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.blocking import BlockingScheduler
+    from huggingface_hub.hf_api import ModelInfo
     from sqlalchemy import Engine
 
     from tracker.scrape import Summary
@@ -90,16 +91,26 @@ def configured_sources(config: Config) -> list[str]:
 
 
 def _scrape_hf(engine: Engine, settings: Settings, config: Config, progress: bool) -> Summary:
+    from itertools import chain
+
     from tracker.scrape import scrape_hub
-    from tracker.sources.hf import discover_models
+    from tracker.sources.hf import list_models
 
     hf = config.sources.hf
-    ids = list(hf.models)
-    for f in hf.filters:
-        ids += discover_models(settings, tag=f.value, limit=f.limit)
-    for q in hf.search:
-        ids += discover_models(settings, search=q.value, limit=q.limit)
-    return scrape_hub(engine, settings, ids, follow_bases=hf.follow_bases, progress=progress)
+    targets: Iterable[str | ModelInfo] = chain(
+        hf.models,
+        *(list_models(settings, tag=f.value, limit=f.limit) for f in hf.filters),
+        *(list_models(settings, search=q.value, limit=q.limit) for q in hf.search),
+    )
+    expected = len(hf.models) + sum(d.limit for d in (*hf.filters, *hf.search))
+    return scrape_hub(
+        engine,
+        settings,
+        targets,
+        follow_bases=hf.follow_bases,
+        progress=progress,
+        expected=expected,
+    )
 
 
 def _scrape_github(engine: Engine, settings: Settings, config: Config, progress: bool) -> Summary:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import queue
+import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sized
 from concurrent.futures import (
     FIRST_COMPLETED,
     Future,
@@ -22,6 +24,7 @@ from concurrent.futures import (
 )
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
 from rich.progress import Progress
@@ -49,6 +52,11 @@ from tracker.ingest import (
 )
 from tracker.remote import hub_files_client
 from tracker.settings import Settings
+
+if TYPE_CHECKING:
+    from huggingface_hub.hf_api import ModelInfo
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -119,61 +127,166 @@ class _Fetched:
 def scrape_hub(
     engine: Engine,
     settings: Settings,
-    repo_ids: Iterable[str],
+    targets: Iterable[str | ModelInfo],
     follow_bases: bool = True,
     progress: bool = True,
     workers: int = 16,
     batch_size: int = 64,
     audit_processes: int | None = None,
+    expected: int | None = None,
 ) -> Summary:
     """Fetch and store each Hub model; with `follow_bases`, also the base models they name.
 
+    A target is a repo id (its model info is fetched first) or a model info from a full listing
+    (`tracker.sources.hf.list_models`), which already holds the revision, files and card data.
+    `targets` is read lazily, as work is taken on: a listing streams page by page, so memory
+    stays flat however many models it lists; an error of the listing is recorded as a failure
+    and what was listed before it is scraped. `expected`: how many targets, when `targets`
+    cannot say (for the progress bar and the choice of audit processes).
+
     `workers` threads fetch (network-bound); each hands what it fetched to a pool of
     `audit_processes` processes to audit (CPU-bound, so threads would share one core; None:
-    one per CPU when there are at least `PROCESS_POOL_FROM` models, else 0, auditing on this
-    thread; a script calling this must then guard its entry point with
-    `if __name__ == "__main__":`, as for any "spawn" process pool). This thread stores the
-    results, committed in batches of up to `batch_size` models
-    and at least once a second: one transaction per model cost more than the fetch. A scrape
-    killed mid-way loses at most the batch in hand; the next run fetches it again.
+    one per CPU when at least `PROCESS_POOL_FROM` models are expected or the count is unknown,
+    else 0, auditing on this thread; a script calling this must then guard its entry point
+    with `if __name__ == "__main__":`, as for any "spawn" process pool). This thread stores
+    the results, committed in batches of up to `batch_size` models and at least once a
+    second: one transaction per model cost more than the fetch. A scrape killed mid-way loses
+    at most the batch in hand; the next run fetches it again.
     """
-    queue = deque(dict.fromkeys(repo_ids))
-    seen = set(queue)
+    if isinstance(targets, Sized):
+        expected = len(targets)
+    todo = _Targets(targets, read_ahead=LISTING_PAGE)
     summary = Summary(start_run(engine, "hf"))
     in_flight = max(max(workers, 1) * 4, batch_size)  # bounded: memory stays flat
     batch: list[_Fetched] = []
     last_commit = time.monotonic()
     if audit_processes is None:
-        audit_processes = (os.cpu_count() or 1) if len(queue) >= PROCESS_POOL_FROM else 0
+        many = expected is None or expected >= PROCESS_POOL_FROM
+        audit_processes = (os.cpu_count() or 1) if many else 0
     with (
         hub_files_client(settings, max_concurrency=max(workers, 1)) as http,
         _audit_pool(audit_processes) as auditor,
         _bar(progress) as bar,
         ThreadPoolExecutor(max_workers=max(workers, 1)) as pool,
     ):
-        task = bar.add_task("scraping Hub models", total=len(queue))
+        task = bar.add_task("scraping Hub models", total=expected)
         pending: set[Future[_Fetched]] = set()
-        while queue or pending or batch:
-            if queue and len(pending) < in_flight:
-                ids = [queue.popleft() for _ in range(min(len(queue), in_flight - len(pending)))]
-                known = _known_revisions(engine, ids)
+        while not todo.finished or pending or batch:
+            if len(pending) < in_flight:
+                taken = todo.take(in_flight - len(pending))
+                known = _known_revisions(engine, [_key(t) for t in taken]) if taken else {}
                 pending |= {
-                    pool.submit(_fetch_model, settings, http, auditor, r, known.get(r)) for r in ids
+                    pool.submit(_fetch_model, settings, http, auditor, t, known.get(_key(t)))
+                    for t in taken
                 }
             if pending:
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 batch += [future.result() for future in done]
-            due = time.monotonic() - last_commit >= 1.0 or not (queue or pending)
+            due = time.monotonic() - last_commit >= 1.0 or not (pending or not todo.finished)
             if batch and (len(batch) >= batch_size or due):
                 for stored, error in _store_batch(engine, batch, summary.run_id):
                     summary.add(stored, error)
-                    new_bases = [b for b in stored.bases if follow_bases and b not in seen]
-                    seen.update(new_bases)
-                    queue.extend(new_bases)
-                bar.update(task, completed=summary.done, total=len(seen))
+                    if follow_bases:
+                        todo.add(stored.bases)
+                total = len(todo.seen) if todo.listed_all else expected
+                bar.update(task, completed=summary.done, total=total)
                 batch, last_commit = [], time.monotonic()
+    if todo.error is not None:
+        summary.failed += 1
+        summary.failures.append(("listing", str(todo.error)))
     finish_run(engine, summary)
     return summary
+
+
+class _Targets:
+    """What `scrape_hub` has still to fetch: the base models found on the way, then the caller's
+    targets, read only as they are taken (a listing fetches its next page then), each once."""
+
+    def __init__(self, targets: Iterable[str | ModelInfo], read_ahead: int) -> None:
+        self._source: Iterator[str | ModelInfo] | None = _read_ahead(targets, read_ahead)
+        self._bases: deque[str] = deque()
+        self.seen: set[str] = set()
+        self.error: FetchError | TargetNotFound | None = None  # the listing's, when it failed
+
+    @property
+    def listed_all(self) -> bool:
+        return self._source is None
+
+    @property
+    def finished(self) -> bool:
+        return self._source is None and not self._bases
+
+    def add(self, repo_ids: Iterable[str]) -> None:
+        new = [r for r in repo_ids if r not in self.seen]
+        self.seen.update(new)
+        self._bases.extend(new)
+
+    def take(self, n: int) -> list[str | ModelInfo]:
+        out: list[str | ModelInfo] = []
+        while self._bases and len(out) < n:
+            out.append(self._bases.popleft())
+        while self._source is not None and len(out) < n:
+            try:
+                target = next(self._source)
+            except StopIteration:
+                self._source = None
+                break
+            except (FetchError, TargetNotFound) as error:
+                self._source, self.error = None, error
+                break
+            if _key(target) not in self.seen:
+                self.seen.add(_key(target))
+                out.append(target)
+        return out
+
+
+#: Models in a page of the Hub's full listing (huggingface_hub asks for the server's default).
+LISTING_PAGE = 1000
+
+
+def _read_ahead(items: Iterable[T], size: int) -> Iterator[T]:
+    """`items`, read by a thread up to `size` ahead of the consumer, so that fetching a
+    listing's next page overlaps with scraping the models of this one (a page of a thousand
+    full model infos takes the Hub a while). An exception is raised where its item would be.
+    `items` must not hold None (it marks the end)."""
+    if isinstance(items, Collection):  # nothing to wait for
+        yield from items
+        return
+    ahead: queue.Queue[tuple[T | None, BaseException | None]] = queue.Queue(maxsize=size)
+    stop = threading.Event()
+
+    def offer(entry: tuple[T | None, BaseException | None]) -> bool:
+        """Queue `entry` unless the consumer has gone; whether it was queued."""
+        while not stop.is_set():
+            try:
+                ahead.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            if all(offer((item, None)) for item in items):
+                offer((None, None))
+        except BaseException as error:  # handed to the consumer, which decides
+            offer((None, error))
+
+    threading.Thread(target=read, name="listing-read-ahead", daemon=True).start()
+    try:
+        while True:
+            item, error = ahead.get()
+            if error is not None:
+                raise error
+            if item is None:
+                return
+            yield item
+    finally:
+        stop.set()
+
+
+def _key(target: str | ModelInfo) -> str:
+    return target if isinstance(target, str) else target.id
 
 
 def _known_revisions(engine: Engine, repo_ids: list[str]) -> dict[str, str]:
@@ -200,23 +313,27 @@ def _fetch_model(
     settings: Settings,
     http: HttpClient,
     auditor: ProcessPoolExecutor | None,
-    repo_id: str,
+    target: str | ModelInfo,
     known: str | None,
 ) -> _Fetched:
     """Runs on a worker thread: network, then the audit in the pool if there is one."""
     from tracker.remote import fetch_hub_files, hub_model_info
 
+    requested = _key(target)
     try:
-        info = hub_model_info(repo_id, settings)
+        if isinstance(target, str) or not (target.sha and target.siblings is not None):
+            info = hub_model_info(requested, settings)
+        else:
+            info = target  # from a full listing: revision and files are there already
         if info.sha and info.sha == known:
             return _Fetched(
-                repo_id, info.id, info.sha, None, downloads=info.downloads, likes=info.likes
+                requested, info.id, info.sha, None, downloads=info.downloads, likes=info.likes
             )
         view = fetch_hub_files(info, settings, http)
     except (FetchError, TargetNotFound) as exc:
-        return _Fetched(repo_id, repo_id, None, None, str(exc))
+        return _Fetched(requested, requested, None, None, str(exc))
     report = auditor.submit(audit, view).result() if auditor is not None else None
-    return _Fetched(repo_id, info.id, info.sha, view, None, report, info.downloads, info.likes)
+    return _Fetched(requested, info.id, info.sha, view, None, report, info.downloads, info.likes)
 
 
 def _store_batch(

@@ -3,7 +3,7 @@ artifact, each source under its lock (tracker.locks)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,6 +12,7 @@ from tracker.cli.options import DbOpt
 from tracker.config import DEFAULT_LISTS
 
 if TYPE_CHECKING:
+    from huggingface_hub.hf_api import ModelInfo
     from sqlalchemy.engine import Engine
 
     from tracker.config import Config
@@ -39,26 +40,30 @@ def scrape_hf_command(
 ) -> None:
     """Fetch Hub models (card, license files, metadata), audit them and record what changed.
 
-    Unchanged models (same Hub revision) cost one metadata call; failures are recorded and
-    retried by the next run. Ends with a summary: fetched, unchanged, failed, new events.
+    Models found by --search or --filter come with their revision from the listing, so an
+    unchanged one costs no request; a --model costs one metadata call. Failures are recorded
+    and retried by the next run. Ends with a summary: fetched, unchanged, failed, new events.
 
     Example: tracker scrape hf --model runwayml/stable-diffusion-v1-5 --db tracker.db
     """
+    from itertools import chain
+
     from tracker.scrape import scrape_hub
-    from tracker.settings import Settings
-    from tracker.sources.hf import discover_models
+    from tracker.sources.hf import list_models
 
     ids = list(model or [])
-    if search or tag:
-        settings = Settings.from_env()
-        ids += list(discover_models(settings, search=search, tag=tag, limit=limit))
-    if not ids:
+    if not (ids or search or tag):
         raise typer.BadParameter("give --model, --search or --filter", param_hint="--model")
-    _run(
-        "hf",
-        lambda engine, settings: scrape_hub(engine, settings, ids, follow_bases=follow_bases),
-        db,
-    )
+
+    def job(engine: Engine, settings: Settings) -> Summary:
+        if not (search or tag):
+            return scrape_hub(engine, settings, ids, follow_bases=follow_bases)
+        listed = list_models(settings, search=search, tag=tag, limit=limit)
+        expected = len(ids) + limit if limit else None
+        targets: Iterable[str | ModelInfo] = chain(ids, listed)
+        return scrape_hub(engine, settings, targets, follow_bases=follow_bases, expected=expected)
+
+    _run("hf", job, db)
 
 
 @app.command("github")

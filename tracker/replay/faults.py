@@ -3,8 +3,10 @@
 A `FaultPlan` is a list of `FaultRule`s (path regex, kind, count, params). The server consults it
 before routing: the first rule whose regex is found in the raw request path (`re.search`, so
 `README\\.md$` works), whose method matches (any method unless `method` is given) and which has
-`remaining > 0` fires, and its count goes down by one. A rule that has fired `count` times stays
-in the plan but no longer matches, so a first scrape meets the fault and a second one does not.
+`remaining > 0` fires, and its count goes down by one. A rule with a `query` regex also needs it
+found in the query string (`query="cursor="`: a listing's second page onwards). A rule that has
+fired `count` times stays in the plan but no longer matches, so a first scrape meets the fault
+and a second one does not.
 HEAD requests consume a count too: give `method="GET"` to aim at downloads only.
 
     server.faults.add("429", r"/api/models/", count=2, retry_after=1)
@@ -48,6 +50,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from email.utils import formatdate
 from typing import Any
+from urllib.parse import urlencode
 
 from tracker.replay.messages import Request, Response, json_response
 from tracker.replay.routing import App, Route, route
@@ -93,14 +96,14 @@ class FaultRule:
     count: int = 1
     method: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    query: str | None = None  # a regex the query string must contain, e.g. "cursor=" (page 2+)
     remaining: int = field(init=False)
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _query: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        try:
-            self._pattern = re.compile(self.path)
-        except re.error as error:
-            raise ValueError(f"bad path regex {self.path!r}: {error}") from None
+        self._pattern = _compile(self.path, "path")
+        self._query = None if self.query is None else _compile(self.query, "query")
         self.remaining = self.count
 
     @property
@@ -110,13 +113,15 @@ class FaultRule:
     def matches(self, request: Request) -> bool:
         if self.remaining <= 0 or (self.method and self.method.upper() != request.method):
             return False
+        if self._query is not None and not self._query.search(urlencode(request.query)):
+            return False
         return self._pattern.search(request.path) is not None
 
     def apply(self, request: Request, app: App) -> Outcome:
         return FAULT_KINDS[self.kind].apply(request, app, self.params)
 
     def to_json(self) -> dict[str, Any]:
-        keys = ("kind", "path", "count", "method", "params", "remaining")
+        keys = ("kind", "path", "query", "count", "method", "params", "remaining")
         return {**{key: getattr(self, key) for key in keys}, "fired": self.fired}
 
 
@@ -136,23 +141,29 @@ class FaultPlan:
         *,
         count: int = 1,
         method: str | None = None,
+        query: str | None = None,
         **params: Any,
     ) -> FaultRule:
-        """Add a rule; raises ValueError for an unknown kind, param or a bad path regex."""
-        return self._append(FaultRule(kind, path, count, method, dict(params)))
+        """Add a rule; raises ValueError for an unknown kind, param or a bad regex."""
+        return self._append(FaultRule(kind, path, count, method, dict(params), query))
 
     def add_spec(self, spec: Mapping[str, Any]) -> FaultRule:
-        """Add a rule from its JSON form `{"kind", "path", "count", "method", "params"}`."""
-        keys = {"kind", "path", "count", "method", "params"}
+        """Add a rule from its JSON form `{"kind", "path", "query", "count", "method",
+        "params"}`."""
+        keys = {"kind", "path", "query", "count", "method", "params"}
         if not isinstance(spec, Mapping) or "kind" not in spec or set(spec) - keys:
-            raise ValueError(f"a fault needs 'kind' and takes path/count/method/params: {spec}")
+            raise ValueError(
+                f"a fault needs 'kind' and takes path/query/count/method/params: {spec}"
+            )
         params = spec.get("params") or {}
         if not isinstance(params, Mapping):
             raise ValueError("'params' must be an object")
         count = int(spec.get("count", 1))
         method = None if spec.get("method") is None else str(spec["method"])
         path = str(spec.get("path", ".*"))
-        return self.add(str(spec["kind"]), path, count=count, method=method, **params)
+        query = None if spec.get("query") is None else str(spec["query"])
+        kind = str(spec["kind"])
+        return self.add(kind, path, count=count, method=method, query=query, **params)
 
     def take(self, request: Request) -> FaultRule | None:
         """The first live rule for `request`, counted as fired; None when none matches."""
@@ -180,6 +191,13 @@ class FaultPlan:
         with self._lock:
             self._rules.append(rule)
         return rule
+
+
+def _compile(pattern: str, what: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"bad {what} regex {pattern!r}: {error}") from None
 
 
 def validate(rule: FaultRule) -> None:

@@ -413,7 +413,9 @@ class GeneratedHubService:
     def _snapshot_items(self, query: ListQuery) -> list[dict[str, Any]]:
         if self.fallback is None:
             return []
-        found = self.fallback.listed(query.search, set(query.filters))
+        found = self.fallback.listed(
+            query.search, set(query.filters), full=query.full, card_data=query.card_data
+        )
         return [item for item in found if query.author in (None, item["id"].partition("/")[0])]
 
     def _generated_items(
@@ -459,8 +461,8 @@ class ListQuery:
             sort=request.param("sort"),
             limit=int(limit) if limit and limit.isdigit() else None,
             expand=tuple(request.params("expand") + request.params("expand[]")),
-            full=request.param("full") in ("true", "True", "1"),
-            card_data=request.param("cardData") in ("true", "True", "1"),
+            full=hub.is_true(request.param("full")),
+            card_data=hub.is_true(request.param("cardData")),
         )
 
     def page_length(self, page_size: int) -> int:
@@ -478,13 +480,13 @@ class ListQuery:
         return not self.filters or set(self.filters) <= set(repo.tags())
 
     def item(self, repo: GeneratedRepo) -> dict[str, Any]:
-        info = repo.model_info()
-        if self.expand:
-            return hub.select_fields(info, list(self.expand))
-        keys = set(_LISTED_KEYS)
-        keys |= {"cardData"} if self.card_data or self.full else set()
-        keys |= {"siblings", "gated", "disabled", "cardData"} if self.full else set()
-        return {key: value for key, value in info.items() if key in keys}
+        return hub.listing_item(
+            repo.model_info(),
+            _LISTED_KEYS,
+            expand=self.expand,
+            full=self.full,
+            card_data=self.card_data,
+        )
 
 
 def encode_cursor(position: int) -> str:

@@ -89,15 +89,23 @@ class HubService:
         return json_response(select_fields(info, request.params("expand")))
 
     def list_models(self, request: Request, groups: Mapping[str, str]) -> Response:
-        """`/api/models?search=&filter=&limit=`: repos whose id contains `search` and which
-        carry every `filter` tag, most downloaded first (one page; no cursor)."""
-        found = self.listed((request.param("search") or "").lower(), set(request.params("filter")))
+        """`/api/models?search=&filter=&limit=&full=&cardData=`: repos whose id contains
+        `search` and which carry every `filter` tag, most downloaded first (one page; no
+        cursor)."""
+        found = self.listed(
+            (request.param("search") or "").lower(),
+            set(request.params("filter")),
+            full=is_true(request.param("full")),
+            card_data=is_true(request.param("cardData")),
+        )
         limit = request.param("limit")
         return json_response(found[: int(limit)] if limit and limit.isdigit() else found)
 
-    def listed(self, search: str, wanted: set[str]) -> list[dict[str, Any]]:
+    def listed(
+        self, search: str, wanted: set[str], *, full: bool = False, card_data: bool = False
+    ) -> list[dict[str, Any]]:
         """Listing items of the repos whose id contains `search` (lower case) and which carry
-        every tag in `wanted`, most downloaded first."""
+        every tag in `wanted`, most downloaded first (`full`, `card_data`: see listing_item)."""
         if not self.hub_dir.is_dir():
             return []
         found = []
@@ -108,7 +116,8 @@ class HubService:
                     continue
                 info = model_info_json(repo)
                 if wanted <= set(info["tags"]):
-                    found.append({k: info.get(k) for k in LISTED_KEYS})
+                    item = listing_item(info, full=full, card_data=card_data)
+                    found.append({**dict.fromkeys(LISTED_KEYS), **item})
         found.sort(key=lambda i: -int(i["downloads"] or 0))
         return found
 
@@ -220,6 +229,30 @@ def siblings(repo: SnapshotRepo, with_blobs: bool) -> list[dict[str, Any]]:
         data = (repo.root / rel).read_bytes()
         entries.append({"rfilename": rel, "size": len(data), "blobId": blob_sha(data)})
     return entries
+
+
+def listing_item(
+    info: dict[str, Any],
+    listed_keys: tuple[str, ...] = LISTED_KEYS,
+    *,
+    expand: list[str] | tuple[str, ...] = (),
+    full: bool = False,
+    card_data: bool = False,
+) -> dict[str, Any]:
+    """A model info as one item of `/api/models`: `listed_keys`, plus the card data with
+    `cardData=true`, plus the files, gating and card data with `full=true`; with `expand=...`
+    only `_id`, `id` and the requested fields."""
+    if expand:
+        return select_fields(info, list(expand))
+    keys = set(listed_keys)
+    keys |= {"cardData"} if card_data or full else set()
+    keys |= {"siblings", "gated", "disabled", "cardData"} if full else set()
+    return {key: value for key, value in info.items() if key in keys}
+
+
+def is_true(value: str | None) -> bool:
+    """A boolean query parameter as the Hub reads it."""
+    return value in ("true", "True", "1")
 
 
 def select_fields(info: dict[str, Any], expand: list[str]) -> dict[str, Any]:
