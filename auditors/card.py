@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,7 @@ _HTML_H = re.compile(r"^\s*<h([1-6])[^>]*>(.*?)</h\1>", re.IGNORECASE)
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)([^*_]{2,80})(?:\*\*|__):?\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+_TITLE_MARKUP = re.compile(r"[*_`#:]+")
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,9 @@ class Section:
     end_line: int
     body: str
 
-    @property
+    @functools.cached_property
     def title(self) -> str:
-        return re.sub(r"[*_`#:]+", "", self.heading).strip()
+        return _TITLE_MARKUP.sub("", self.heading).strip()
 
 
 @dataclass
@@ -64,11 +67,7 @@ class Card:
 
     @functools.cached_property
     def _line_starts(self) -> list[int]:
-        starts, at = [], 0
-        for line in self.lines:
-            starts.append(at)
-            at += len(line) + 1
-        return starts
+        return list(itertools.accumulate((len(line) + 1 for line in self.lines[:-1]), initial=0))
 
     def offset_of(self, line: int) -> int:
         """Where 1-based `line` starts in `text` (its length past the last line)."""
@@ -152,10 +151,26 @@ def _heading(line: str, next_line: str | None) -> tuple[int, str] | None:
     return None
 
 
+#: The first non-blank character of every heading or fence line, and of a setext underline.
+_HEADING_MARKS = frozenset("#<*_`~")
+_UNDERLINE_MARKS = frozenset("=-")
+
+
+def _maybe_headings(lines: list[str], start: int) -> Iterator[int]:
+    """Indexes of the lines from `start` that could be a heading or a fence: the others (most)
+    are not tried against the patterns."""
+    firsts = [line.lstrip()[:1] for line in lines]
+    for i in range(start - 1, len(lines)):
+        if firsts[i] in _HEADING_MARKS or (
+            i + 1 < len(lines) and firsts[i + 1] in _UNDERLINE_MARKS
+        ):
+            yield i
+
+
 def _sections(lines: list[str], start: int) -> list[Section]:
     heads: list[tuple[int, int, str]] = []  # (line index, level, text)
     in_fence = False
-    for i in range(start - 1, len(lines)):
+    for i in _maybe_headings(lines, start):
         if _FENCE.match(lines[i]):
             in_fence = not in_fence
             continue

@@ -86,7 +86,9 @@ def _named_family(
     for text, found_in, line in candidates:
         low = " " + re.sub(r"[-_/]+", " ", text.lower()) + " "
         for fam in kb.families:
-            if any(f" {p} " in low or (len(p) > 6 and p in low) for p in _spaced(fam.prose)):
+            # A phrase counts as a word of its own, or anywhere when long: tested in the cheap
+            # order, as the phrase is seldom in the text at all.
+            if any(p in low and (len(p) > 6 or f" {p} " in low) for p in _spaced(fam.prose)):
                 return [(fam.name, found_in, line, fam.license)]
     return []
 

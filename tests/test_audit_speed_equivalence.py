@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import pytest
 
+import auditors.card as card_module
 from auditors.licenses.names import _LICENSE_TALK_SCAN
 from auditors.lineage import _DERIVATION_SCAN
 from auditors.sections import BIAS_SCAN
@@ -69,3 +70,23 @@ def test_collapse_as_with_a_translate_table() -> None:
     for _ in range(5000):
         text = "".join(rng.choices(alphabet, k=rng.randint(0, 16)))
         assert collapse(text) == _collapse_with_translate(text), text
+
+
+def test_lines_passed_over_are_no_headings_or_fences() -> None:
+    rng = random.Random(5)
+    kinds = [
+        "# Title", "###### Deep ##", "#NoSpace", "<h2 class='x'>Bias</h2>", " <H1>x</h1>",
+        "**Limitations**", "__Risks__:", "\u00a0**Bold line**", "```python", " ~~~", "===",
+        "---", " - item", "-- x", "Plain text", "", " ", "\t", "Setext title", "\r", "== x ==",
+        "\u2003# spaced", "* star", "_under_", "`code`", "~ tilde", "<p>para</p>",
+    ]  # fmt: skip
+    for _ in range(3000):
+        lines = rng.choices(kinds, k=rng.randint(1, 12))
+        start = rng.randint(1, len(lines))
+        tried = set(card_module._maybe_headings(lines, start))
+        for i in range(start - 1, len(lines)):
+            if i in tried:
+                continue
+            nxt = lines[i + 1] if i + 1 < len(lines) else None
+            assert not card_module._FENCE.match(lines[i]), lines
+            assert card_module._heading(lines[i], nxt) is None, lines
