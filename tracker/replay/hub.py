@@ -270,11 +270,25 @@ def card_data(readme: bytes | None) -> dict[str, Any] | None:
     match = _FRONT_MATTER.search(readme.decode("utf-8", errors="replace"))
     if match is None:
         return None
-    try:
-        loaded = yaml.safe_load(match.group(2))
-    except yaml.YAMLError:
-        return None
+    loaded = _safe_load(match.group(2))
     return loaded if isinstance(loaded, dict) else None
+
+
+def _safe_load(text: str) -> Any:
+    """`yaml.safe_load`, through libyaml when it can (the pure-Python parser cost the generated
+    hub most of its time); None for YAML neither parser reads."""
+    for loader in _LOADERS:
+        try:
+            return yaml.load(text, Loader=loader)
+        except yaml.YAMLError:
+            continue
+    return None
+
+
+_LOADERS: tuple[type[Any], ...] = (
+    *((yaml.CSafeLoader,) if hasattr(yaml, "CSafeLoader") else ()),
+    yaml.SafeLoader,
+)
 
 
 def hub_tags(card: Mapping[str, Any]) -> list[str]:
