@@ -23,8 +23,8 @@ from concurrent.futures import (
     wait,
 )
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from rich.progress import Progress
@@ -144,11 +144,12 @@ def scrape_hub(
     and what was listed before it is scraped. `expected`: how many targets, when `targets`
     cannot say (for the progress bar and the choice of audit processes).
 
-    `workers` threads fetch (network-bound); each hands what it fetched to a pool of
-    `audit_processes` processes to audit (CPU-bound, so threads would share one core; None:
-    one per CPU when at least `PROCESS_POOL_FROM` models are expected or the count is unknown,
-    else 0, auditing on this thread; a script calling this must then guard its entry point
-    with `if __name__ == "__main__":`, as for any "spawn" process pool). This thread stores
+    `workers` threads fetch (network-bound); what they fetch goes, a few models a task, to a
+    pool of `audit_processes` processes to audit (CPU-bound, so threads would share one core;
+    None: one per CPU when at least `PROCESS_POOL_FROM` models are expected or the count is
+    unknown, else 0, auditing on this thread; a script calling this must then guard its entry
+    point with `if __name__ == "__main__":`, as for any "spawn" process pool). A fetch thread
+    does not wait for its model's audit: it fetches the next. This thread stores
     the results, committed in batches of up to `batch_size` models and at least once a
     second: one transaction per model cost more than the fetch. A scrape killed mid-way loses
     at most the batch in hand; the next run fetches it again.
@@ -170,19 +171,15 @@ def scrape_hub(
         ThreadPoolExecutor(max_workers=max(workers, 1)) as pool,
     ):
         task = bar.add_task("scraping Hub models", total=expected)
-        pending: set[Future[_Fetched]] = set()
-        while not todo.finished or pending or batch:
-            if len(pending) < in_flight:
-                taken = todo.take(in_flight - len(pending))
+        work = _InFlight(pool, auditor, audit_processes)
+        while not todo.finished or work or batch:
+            if in_flight - len(work) >= in_flight // 4:  # a look-up of known revisions a refill
+                taken = todo.take(in_flight - len(work))
                 known = _known_revisions(engine, [_key(t) for t in taken]) if taken else {}
-                pending |= {
-                    pool.submit(_fetch_model, settings, http, auditor, t, known.get(_key(t)))
-                    for t in taken
-                }
-            if pending:
-                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                batch += [future.result() for future in done]
-            due = time.monotonic() - last_commit >= 1.0 or not (pending or not todo.finished)
+                for t in taken:
+                    work.fetch(settings, http, t, known.get(_key(t)))
+            batch += work.collect(timeout=0.5)
+            due = time.monotonic() - last_commit >= 1.0 or not (work or not todo.finished)
             if batch and (len(batch) >= batch_size or due):
                 for stored, error in _store_batch(engine, batch, summary.run_id):
                     summary.add(stored, error)
@@ -309,14 +306,79 @@ def _audit_pool(processes: int) -> Iterator[ProcessPoolExecutor | None]:
         yield pool
 
 
+class _InFlight:
+    """The models between being taken and being stored: fetching on a thread of `pool`, then,
+    with an `auditor` pool of `processes`, auditing in one of its processes.
+
+    Fetched models wait to be audited AUDIT_CHUNK at a time, unless the processes would idle
+    (fewer than two tasks each): a task a model kept them waiting on this process's hand-offs,
+    which come after a GIL shared with every fetch thread.
+    """
+
+    def __init__(
+        self, pool: ThreadPoolExecutor, auditor: ProcessPoolExecutor | None, processes: int
+    ) -> None:
+        self.pool, self.auditor, self.processes = pool, auditor, processes
+        self.fetching: set[Future[_Fetched]] = set()
+        self.auditing: dict[Future[list[Report]], list[_Fetched]] = {}
+        self.unaudited: list[_Fetched] = []
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def fetch(
+        self, settings: Settings, http: HttpClient, target: str | ModelInfo, known: str | None
+    ) -> None:
+        self.fetching.add(self.pool.submit(_fetch_model, settings, http, target, known))
+        self._count += 1
+
+    def collect(self, timeout: float) -> list[_Fetched]:
+        """What is ready to store, after waiting up to `timeout` s for something to finish."""
+        waiting: set[Future[Any]] = {*self.fetching, *self.auditing}
+        if not waiting:
+            self._hand_out()
+            return []
+        done, _ = wait(waiting, timeout=timeout, return_when=FIRST_COMPLETED)
+        ready, fetched = [], []
+        for future in done:
+            if future in self.auditing:
+                models = self.auditing.pop(future)
+                reports: list[Report] = future.result()
+                ready += [replace(m, report=r) for m, r in zip(models, reports, strict=True)]
+            else:
+                self.fetching.discard(future)
+                fetched.append(future.result())
+        self.unaudited += [f for f in fetched if f.view is not None and self.auditor is not None]
+        ready += [f for f in fetched if f.view is None or self.auditor is None]
+        self._hand_out()
+        self._count -= len(ready)
+        return ready
+
+    def _hand_out(self) -> None:
+        """Give the audit processes chunks of what waits, or all of it if they would idle."""
+        while self.unaudited and (
+            len(self.unaudited) >= AUDIT_CHUNK or len(self.auditing) < 2 * self.processes
+        ):
+            models, self.unaudited = self.unaudited[:AUDIT_CHUNK], self.unaudited[AUDIT_CHUNK:]
+            assert self.auditor is not None
+            views = [m.view for m in models if m.view is not None]
+            self.auditing[self.auditor.submit(audit_each, views)] = models
+
+
+#: Models an audit process is handed at a time.
+AUDIT_CHUNK = 8
+
+
+def audit_each(views: list[RepoView]) -> list[Report]:
+    """The audits of `views`, in order (run in an audit process)."""
+    return [audit(view) for view in views]
+
+
 def _fetch_model(
-    settings: Settings,
-    http: HttpClient,
-    auditor: ProcessPoolExecutor | None,
-    target: str | ModelInfo,
-    known: str | None,
+    settings: Settings, http: HttpClient, target: str | ModelInfo, known: str | None
 ) -> _Fetched:
-    """Runs on a worker thread: network, then the audit in the pool if there is one."""
+    """Runs on a worker thread: the model info unless listed, then the files."""
     from tracker.remote import fetch_hub_files, hub_model_info
 
     requested = _key(target)
@@ -332,8 +394,7 @@ def _fetch_model(
         view = fetch_hub_files(info, settings, http)
     except (FetchError, TargetNotFound) as exc:
         return _Fetched(requested, requested, None, None, str(exc))
-    report = auditor.submit(audit, view).result() if auditor is not None else None
-    return _Fetched(requested, info.id, info.sha, view, None, report, info.downloads, info.likes)
+    return _Fetched(requested, info.id, info.sha, view, None, None, info.downloads, info.likes)
 
 
 def _store_batch(
