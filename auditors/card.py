@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from auditors.yamlload import PlainSafeLoader
+
 _FM_OPEN = re.compile(r"---[ \t]*$")
 _ATX = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _HTML_H = re.compile(r"^\s*<h([1-6])[^>]*>(.*?)</h\1>", re.IGNORECASE)
@@ -121,7 +122,7 @@ def _read_front_matter(card: Card, fm_lines: list[str], first_line: int) -> None
         if m:
             card.metadata_lines.setdefault(m.group(1), i)
     try:
-        data = yaml.load("\n".join(fm_lines), Loader=_Loader)
+        data = yaml.load("\n".join(fm_lines), Loader=PlainSafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + first_line})" if mark is not None else ""

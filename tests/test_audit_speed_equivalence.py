@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 
 import pytest
+import yaml
 
 import auditors.card as card_module
 from auditors.licenses.names import _LICENSE_TALK_SCAN
@@ -14,6 +15,7 @@ from auditors.lineage import _DERIVATION_SCAN
 from auditors.sections import BIAS_SCAN
 from auditors.textnorm import collapse
 from auditors.wordscan import WordScan
+from auditors.yamlload import PlainSafeLoader
 
 #: Pieces random texts are made of: the scanned words in any case, their near misses, word
 #: boundaries, and the characters whose case mapping is odd (length-changing, or matched by
@@ -90,3 +92,100 @@ def test_lines_passed_over_are_no_headings_or_fences() -> None:
             nxt = lines[i + 1] if i + 1 < len(lines) else None
             assert not card_module._FENCE.match(lines[i]), lines
             assert card_module._heading(lines[i], nxt) is None, lines
+
+
+_YAML_DOCS = [
+    "",
+    "license: apache-2.0\ntags:\n- text-generation\n- llama\nlanguage: [en, fr]",
+    "a: 1\nb: 1.5\nc: true\nd: ~\ne: null\nf: 0x1F\ng: 1_000\nh: .inf\ni: -.nan\nj: 0o17",
+    "yes: no\non: off\n'quoted': \"1\"\n? complex key\n: v\n1: int key\n2.5: float\nnull: x",
+    "date: 2024-01-02\nstamp: 2001-12-14t21:59:43.10-05:00\nbin: !!binary aGVsbG8=",
+    "a: &x [1, 2]\nb: *x\nc: &y {k: v}\nd: *y\ns: &s text\nt: *s",
+    "base: &b {x: 1, y: 2}\nderived:\n  <<: *b\n  y: 3\nmany:\n  <<: [*b, {z: 4}]\n  w: 5",
+    "= : value key\nplain: x",
+    "set: !!set {a, b}\nomap: !!omap [a: 1, b: 2]\npairs: !!pairs [a: 1, a: 2]",
+    "explicit: !!str 123\nint: !!int '7'\nfloat: !!float '3'\nnulls: !!null ''\nb: !!bool 'yes'",
+    "dup: 1\ndup: 2\nother: 3",
+    "[1, 2]: unhashable",
+    "{a: b}: unhashable",
+    "r: &r [*r]",
+    "m: &m {self: *m}",
+    "bad: !!python/object:os.system x",
+    "custom: !mytag x",
+    "list:\n- - - deep\n    - [1, {a: [2, {b: 3}]}]",
+    "- top\n- level\n- list",
+    "just a scalar",
+    "key: [unclosed",
+    "a: b: c",
+    "  - bad indent\n - x",
+    "a: 'it''s'\nb: \"tab\\tnew\\nline\"\nc: |\n  block\n  text\nd: >\n  folded\n  text",
+    "int_bad: !!int 'abc'",
+    "float_bad: !!float 'x'",
+    "bool_bad: !!bool maybe",
+    "ts_bad: !!timestamp 2020-13-45",
+    "\ufeffkey: bom",
+    "emoji: 😀\nnon-ascii: café\nkey ı: ſ",
+    "deep: " + "[" * 200 + "]" * 200,
+    "tags: !!seq {a: b}",
+    "m: !!map [1, 2]",
+    "s: !!str [1, 2]",
+    "n: !!null {a: b}",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("doc", _YAML_DOCS)
+def test_plain_loader_builds_what_the_safe_loader_builds(doc: str) -> None:
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    def load(loader: type) -> tuple[str, object]:
+        try:
+            data = yaml.load(doc, Loader=loader)
+        except Exception as exc:  # the standard loader raises more than YAMLError
+            return "error", (type(exc).__name__, str(exc))
+        return "data", (_shape(data), repr(data))
+
+    assert load(PlainSafeLoader) == load(base)
+
+
+def _shape(data: object, depth: int = 0) -> object:
+    """Types all the way down, and which containers are one object (aliases)."""
+    if depth > 50:
+        return "..."
+    if isinstance(data, dict):
+        return ("dict", [(_shape(k, depth + 1), _shape(v, depth + 1)) for k, v in data.items()])
+    if isinstance(data, list):
+        return ("list", [_shape(v, depth + 1) for v in data])
+    return type(data).__name__
+
+
+def test_plain_loader_keeps_aliases_one_object() -> None:
+    data = yaml.load("a: &x [1]\nb: *x\nc: &y {k: v}\nd: *y", Loader=PlainSafeLoader)
+    assert data["a"] is data["b"] and data["c"] is data["d"]
+    looped = yaml.load("r: &r [*r]", Loader=PlainSafeLoader)
+    assert looped["r"][0] is looped["r"]
+
+
+def test_plain_loader_on_generated_front_matter() -> None:
+    rng = random.Random(11)
+    scalars = [
+        "en", "apache-2.0", "true", "No", "1.0", "1e3", "0x10", "~", "''", "2024-05-01",
+        "text-generation", "- x", "=", "<<", '"q"', "'1'", "12:30", "+1", ".5", "ſ",
+    ]  # fmt: skip
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for _ in range(500):
+        lines = []
+        for n in range(rng.randint(1, 8)):
+            value = rng.choice(scalars)
+            if rng.random() < 0.3:
+                value = "[" + ", ".join(rng.choices(scalars[:12], k=3)) + "]"
+            lines.append(f"k{n}: {value}")
+        doc = "\n".join(lines)
+        try:
+            expected: object = repr(yaml.load(doc, Loader=base))
+        except yaml.YAMLError as exc:
+            expected = str(exc)
+        try:
+            got: object = repr(yaml.load(doc, Loader=PlainSafeLoader))
+        except yaml.YAMLError as exc:
+            got = str(exc)
+        assert got == expected, doc
