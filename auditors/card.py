@@ -62,7 +62,7 @@ class Card:
         """`text.lower()`, for the scans that look for words in any case."""
         return self.text.lower()
 
-    @property
+    @functools.cached_property
     def body(self) -> str:
         return "\n".join(self.lines[self.body_line - 1 :])
 

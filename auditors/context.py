@@ -81,7 +81,7 @@ class AuditContext:
                 out.append((b, info))
         return out
 
-    @property
+    @functools.cached_property
     def is_known_base(self) -> bool:
         return bool(self.repo.repo_id and self.kb.base_model(self.repo.repo_id))
 

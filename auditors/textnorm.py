@@ -77,5 +77,11 @@ def collapse(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def capped_word_count(text: str, cap: int) -> int:
+    """`min(len(text.split()), cap + 1)`: enough to compare with `cap`, without splitting all of
+    a long text."""
+    return len(text.split(maxsplit=cap))
+
+
 def any_in(needles: Iterable[str], haystack: str) -> bool:
     return any(n in haystack for n in needles)

@@ -13,7 +13,7 @@ import auditors.card as card_module
 from auditors.licenses.names import _LICENSE_TALK_SCAN
 from auditors.lineage import _DERIVATION_SCAN
 from auditors.sections import BIAS_SCAN
-from auditors.textnorm import collapse
+from auditors.textnorm import capped_word_count, collapse
 from auditors.wordscan import WordScan
 from auditors.yamlload import PlainSafeLoader
 
@@ -189,3 +189,13 @@ def test_plain_loader_on_generated_front_matter() -> None:
         except yaml.YAMLError as exc:
             got = str(exc)
         assert got == expected, doc
+
+
+def test_capped_word_count_compares_like_the_full_count() -> None:
+    rng = random.Random(13)
+    for _ in range(20000):
+        text = "".join(
+            rng.choices(["a", "bb", " ", "\n", "\t", "\u00a0", "  "], k=rng.randint(0, 30))
+        )
+        cap = rng.randint(0, 8)
+        assert capped_word_count(text, cap) == min(len(text.split()), cap + 1), (text, cap)

@@ -6,6 +6,7 @@ from auditors.card import Card
 from auditors.knowledge import KnowledgeBase
 from auditors.licenses.names import NameFinder
 from auditors.report import Identification
+from auditors.textnorm import capped_word_count
 
 #: `license:` values that mean "see license_name / license_link" rather than naming a license.
 OTHER_VALUES = {"other", "custom"}
@@ -90,7 +91,7 @@ SHORT_BODY_WORDS = 40
 
 def named_in_prose(card: Card, path: str, names: NameFinder) -> list[Identification]:
     """Names and links in sentences about licensing, and anywhere in a License section."""
-    short = len(card.body.split()) <= SHORT_BODY_WORDS
+    short = capped_word_count(card.body, SHORT_BODY_WORDS) <= SHORT_BODY_WORDS
     found = names.in_text(card.body, path, first_line=card.body_line, everywhere=short)
     for s in card.sections:
         if "licen" in s.title.lower():
@@ -102,6 +103,10 @@ def license_sections(card: Card) -> list[tuple[str, int]]:
     """(text, first line) of sections headed "License" that are long enough to be a license text."""
     out = []
     for s in card.sections:
-        if "licen" in s.title.lower() and len(s.body.split()) >= EMBEDDED_TEXT_MIN_WORDS:
+        if "licen" in s.title.lower() and _long_enough(s.body):
             out.append((s.body, s.line + 1))
     return out
+
+
+def _long_enough(body: str) -> bool:
+    return capped_word_count(body, EMBEDDED_TEXT_MIN_WORDS) >= EMBEDDED_TEXT_MIN_WORDS

@@ -130,8 +130,8 @@ def _break_tie(overlaps: list[Overlap], cand: set[Shingle]) -> tuple[Overlap, tu
         return by_cover[0], ()
     unique = []
     for o in group:
-        others = set().union(*(g.reference.shingles for g in group if g is not o))
-        unique.append(len((cand & o.reference.shingles) - others))
+        others = (g.reference.shingles for g in group if g is not o)
+        unique.append(len((cand & o.reference.shingles).difference(*others)))
     ranked = sorted(zip(unique, range(len(group)), strict=True), reverse=True)
     (top, i), (second, _) = ranked[0], ranked[1]
     if top >= MIN_UNIQUE_EVIDENCE and top > second:
