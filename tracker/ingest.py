@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import Table, func, insert
 from sqlmodel import Session, col, select
 
 from auditors import audit
@@ -200,9 +200,10 @@ def store_repos(
     ids = _artifact_ids(session, kind, keys)
     before = _states(session, list(ids.values()))
     now = utcnow()
-    snapshot_ids = _insert_returning_ids(
+    snapshot_of = _insert_returning_ids(
         session,
         Snapshot,
+        "artifact_id",
         [
             {
                 "artifact_id": ids[r.key],
@@ -225,8 +226,9 @@ def store_repos(
         ],
     )
     files, findings, events, edges, stored = [], [], [], [], []
-    for r, report, snap_id in zip(repos, reports, snapshot_ids, strict=True):
+    for r, report in zip(repos, reports, strict=True):
         artifact_id = ids[r.key]
+        snap_id = snapshot_of[artifact_id]
         files += [_file_row(snap_id, f) for f in r.view.files.values()]
         findings += [_finding_row(snap_id, f) for f in report.findings]
         edges += _lineage_rows(snap_id, report)
@@ -238,7 +240,7 @@ def store_repos(
     tables = ((SnapshotFile, files), (Finding, findings), (Event, events), (LineageEdge, edges))
     for model, rows in tables:
         if rows:
-            session.execute(insert(model), rows)
+            session.execute(insert(_table(model)), rows)
     return stored
 
 
@@ -252,14 +254,29 @@ def _artifact_ids(session: Session, kind: str, keys: list[str]) -> dict[str, int
     if missing:
         now = utcnow()
         rows = [{"kind": kind, "key": k, "first_seen": now} for k in missing]
-        ids.update(zip(missing, _insert_returning_ids(session, Artifact, rows), strict=True))
+        ids.update(_insert_returning_ids(session, Artifact, "key", rows))
     return ids
 
 
-def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert `rows` in one statement; their new ids, in the order of `rows`."""
-    statement = insert(model).returning(model.id, sort_by_parameter_order=True)
-    return [int(i) for i in session.execute(statement, rows).scalars()]
+def _insert_returning_ids(
+    session: Session, model: Any, unique: str, rows: list[dict[str, Any]]
+) -> dict[Any, int]:
+    """Insert `rows` (same keys in each); their new ids by their value of `unique`, a column no
+    two of them share.
+
+    Ids are matched by that column, not by order: SQLite cannot return ids in the order of the
+    rows, and asking SQLAlchemy for that order makes it insert one row a statement.
+    """
+    table = _table(model)
+    statement = insert(table).returning(table.c[unique], table.c.id)
+    return {value: int(i) for value, i in session.execute(statement, rows).all()}
+
+
+def _table(model: Any) -> Table:
+    """The model's table, for Core inserts: an executemany of rows that all have the same keys
+    (the ORM's bulk insert splits rows by which of their values are None)."""
+    table: Table = model.__table__
+    return table
 
 
 def _states(session: Session, artifact_ids: list[int]) -> dict[int, State]:
@@ -308,7 +325,7 @@ def _store_texts(session: Session, texts: list[str]) -> None:
         if d not in known
     ]
     if rows:
-        session.execute(insert(TextBlob), rows)
+        session.execute(insert(_table(TextBlob)), rows)
 
 
 def _digest(text: str) -> str:
