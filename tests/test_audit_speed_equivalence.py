@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import auditors.card as card_module
+from auditors.classifier.features import _fold
 from auditors.licenses.names import _LICENSE_TALK_SCAN
 from auditors.lineage import _DERIVATION_SCAN
 from auditors.sections import BIAS_SCAN
@@ -199,3 +200,12 @@ def test_capped_word_count_compares_like_the_full_count() -> None:
         )
         cap = rng.randint(0, 8)
         assert capped_word_count(text, cap) == min(len(text.split()), cap + 1), (text, cap)
+
+
+def test_token_folding_as_lower_and_translate() -> None:
+    digits = str.maketrans("123456789", "000000000")
+    rng = random.Random(17)
+    alphabet = "aZq09581 \n|%$İΣſ\u212a٣é😀-."
+    for _ in range(20000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 20)))
+        assert _fold(text) == text.lower().translate(digits), text

@@ -1,13 +1,14 @@
 """Section → feature ids: words and word pairs of the text, words of the headings above it.
 
 Fast on purpose (the CPU goal is thousands of sections a second per core): one `translate`, one
-regex `findall` and dict look-ups per section; word pairs are hashed with numpy, all at once.
+regex `findall` and dict look-ups per paragraph; word pairs are hashed with numpy, all at once.
 Numbers collapse to their shape ("97.5" → "00", "0"), so "a score of 61.2" and "of 48.9" share
 features. Heading words get ids of their own: "bias" under a heading is not "bias" in the text.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,13 +17,24 @@ import numpy as np
 import numpy.typing as npt
 
 TOKEN = re.compile(r"[a-z]+|0+|[|@%$`>]")
-_DIGITS = str.maketrans("123456789", "000000000")
+#: Lower case, and digits as 0, in one `bytes.translate` for ASCII text (most sections).
+_ASCII_FOLD = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ123456789", b"abcdefghijklmnopqrstuvwxyz000000000"
+)
+_NONZERO_DIGIT = re.compile("[1-9]")
 MAX_TOKENS = 384  # of a section's text; what follows rarely changes what a section is about
 PAIR_MULTIPLIER = 1_000_003
 
 
 def tokens(text: str) -> list[str]:
-    return TOKEN.findall(text.lower().translate(_DIGITS))
+    return TOKEN.findall(_fold(text))
+
+
+def _fold(text: str) -> str:
+    """`text.lower()` with the digits 1-9 as 0, at a fifth of the cost of `str.translate`."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
+    return _NONZERO_DIGIT.sub("0", text.lower())
 
 
 @dataclass(frozen=True)
@@ -102,7 +114,7 @@ def featurize(space: FeatureSpace, texts: Sequence[str], headings: Sequence[str]
         head_len.append(len(h))
         budget = MAX_TOKENS
         for paragraph in paragraphs(text):
-            ids = [get(w, 0) for w in tokens(paragraph)[:budget]]
+            ids = list(map(get, tokens(paragraph)[:budget], itertools.repeat(0)))
             body += ids
             para_len.append(len(ids))
             owner.append(i)
