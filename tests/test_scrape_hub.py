@@ -197,8 +197,8 @@ def test_the_cli_scrapes_with_audit_processes(tmp_path: Path) -> None:
     """Enough models for the audit process pool, scraped by the command a user runs: the
     spawned audit processes start, audit every model and the run ends cleanly."""
     from tests.processes import run_tracker
+    from tracker.audit_pool import PROCESS_POOL_FROM
     from tracker.replay import ReplayServer
-    from tracker.scrape import PROCESS_POOL_FROM
 
     with ReplayServer.generated(PROCESS_POOL_FROM) as server:
         assert server.generated_hub is not None

@@ -8,7 +8,6 @@ revision) and retries what failed.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import queue
 import threading
@@ -22,7 +21,6 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,9 +29,9 @@ from rich.progress import Progress
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from auditors import audit
 from auditors.repo import RepoView
 from auditors.report import Report
+from tracker.audit_pool import PROCESS_POOL_FROM, audit_each, audit_pool
 from tracker.db.models import Run, utcnow
 from tracker.errors import FetchError, TargetNotFound
 from tracker.http import HttpClient
@@ -166,7 +164,7 @@ def scrape_hub(
         audit_processes = (os.cpu_count() or 1) if many else 0
     with (
         hub_files_client(settings, max_concurrency=max(workers, 1)) as http,
-        _audit_pool(audit_processes) as auditor,
+        audit_pool(audit_processes) as auditor,
         _bar(progress) as bar,
         ThreadPoolExecutor(max_workers=max(workers, 1)) as pool,
     ):
@@ -291,21 +289,6 @@ def _known_revisions(engine: Engine, repo_ids: list[str]) -> dict[str, str]:
         return last_revisions(session, "hf-model", repo_ids)
 
 
-#: The fewest models for which `scrape_hub` starts audit processes (each costs ~0.5 s to start).
-PROCESS_POOL_FROM = 200
-
-
-@contextmanager
-def _audit_pool(processes: int) -> Iterator[ProcessPoolExecutor | None]:
-    """Processes started fresh ("spawn"): forking a process that runs threads is unsafe."""
-    if processes <= 0:
-        yield None
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        yield pool
-
-
 class _InFlight:
     """The models between being taken and being stored: fetching on a thread of `pool`, then,
     with an `auditor` pool of `processes`, auditing in one of its processes.
@@ -368,11 +351,6 @@ class _InFlight:
 
 #: Models an audit process is handed at a time.
 AUDIT_CHUNK = 8
-
-
-def audit_each(views: list[RepoView]) -> list[Report]:
-    """The audits of `views`, in order (run in an audit process)."""
-    return [audit(view) for view in views]
 
 
 def _fetch_model(
