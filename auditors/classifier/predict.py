@@ -11,3 +11,8 @@ from auditors.classifier.labels import LABELS, with_other
 def labels_from(row: npt.NDArray[np.float32], thresholds: npt.NDArray[np.float32]) -> set[str]:
     """Labels at or above their threshold; `other` when none is (argmax would hide doubt)."""
     return with_other({LABELS[i] for i in np.flatnonzero(row >= thresholds)})
+
+
+def labels_of(hits: list[bool]) -> set[str]:
+    """`labels_from` of a row already compared with the thresholds."""
+    return with_other({label for label, hit in zip(LABELS, hits, strict=True) if hit})

@@ -37,7 +37,7 @@ def read_card(card: Card, use_classifier: bool = True) -> CardReading:
     note = ""
     if use_classifier:
         from auditors.classifier.model import probabilities, shipped_weights
-        from auditors.classifier.predict import labels_from
+        from auditors.classifier.predict import labels_of
         from auditors.errors import WeightsUnavailable
 
         try:
@@ -46,15 +46,14 @@ def read_card(card: Card, use_classifier: bool = True) -> CardReading:
             note = f"section classifier unavailable ({exc}); headings and keywords used"
         else:
             probs = probabilities(weights, [u.body for u in units], [u.context for u in units])
+            # As Python lists at once: numpy scalars one by one cost more than the model.
+            rows = probs.tolist()
+            hits = (probs >= weights.thresholds).tolist()
             return CardReading(
                 f"classifier {weights.version}",
                 tuple(
-                    ReadSection(
-                        u,
-                        frozenset(labels_from(row, weights.thresholds)),
-                        {name: float(p) for name, p in zip(LABELS, row, strict=True)},
-                    )
-                    for u, row in zip(units, probs, strict=True)
+                    ReadSection(u, frozenset(labels_of(hit)), dict(zip(LABELS, row, strict=True)))
+                    for u, row, hit in zip(units, rows, hits, strict=True)
                 ),
             )
     return CardReading(
