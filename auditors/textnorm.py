@@ -51,6 +51,16 @@ def line_words(text: str) -> list[str]:
     return [_SPELLING.get(w, w) for w in _WORD.findall(text.lower().replace("’", "'"))]
 
 
+def words_by_line(text: str) -> list[list[str]]:
+    """`line_words` of each line of `text`, lower-casing the whole text at once, and unifying
+    spellings only when one of them is in it (most license texts hold none)."""
+    folded = text.lower().replace("’", "'")
+    lines = [_WORD.findall(line) for line in folded.split("\n")]
+    if any(spelling in folded for spelling in _SPELLING):
+        lines = [[_SPELLING.get(w, w) for w in ws] for ws in lines]
+    return lines
+
+
 def words(text: str) -> list[str]:
     """Lower-cased words of `text`, without a copyright-holder header."""
     return line_words(strip_copyright_header(text))

@@ -14,7 +14,7 @@ from auditors.classifier.features import _fold
 from auditors.licenses.names import _LICENSE_TALK_SCAN
 from auditors.lineage import _DERIVATION_SCAN
 from auditors.sections import BIAS_SCAN
-from auditors.textnorm import capped_word_count, collapse
+from auditors.textnorm import capped_word_count, collapse, line_words, words_by_line
 from auditors.wordscan import WordScan
 from auditors.yamlload import PlainSafeLoader
 
@@ -209,3 +209,12 @@ def test_token_folding_as_lower_and_translate() -> None:
     for _ in range(20000):
         text = "".join(rng.choices(alphabet, k=rng.randint(0, 20)))
         assert _fold(text) == text.lower().translate(digits), text
+
+
+def test_words_by_line_as_line_words_of_each_line() -> None:
+    rng = random.Random(19)
+    pieces = ["Licence", "LICENCES", "licensor’s", "https", "http", "v1.2.3", "Σ", "İ", "’", "\n",
+              " ", "word", "x.5", "ſ", "\r", "2024"]  # fmt: skip
+    for _ in range(5000):
+        text = "".join(rng.choices(pieces, k=rng.randint(0, 25)))
+        assert words_by_line(text) == [line_words(line) for line in text.split("\n")], text

@@ -15,9 +15,9 @@ from auditors.report import Identification
 from auditors.textnorm import (
     Shingle,
     line_of_offset,
-    line_words,
     strip_copyright_header,
     strip_front_matter,
+    words_by_line,
 )
 
 #: Share of a text's shingles that must come from one reference to call it that license.
@@ -39,8 +39,7 @@ SECOND_LICENSE_MIN_SHARE = 0.25
 def _words_with_lines(text: str, first_line: int) -> tuple[list[str], list[int]]:
     ws: list[str] = []
     lines: list[int] = []
-    for n, line in enumerate(strip_copyright_header(text).split("\n"), start=first_line):
-        found = line_words(line)
+    for n, found in enumerate(words_by_line(strip_copyright_header(text)), start=first_line):
         ws.extend(found)
         lines.extend([n] * len(found))
     return ws, lines
