@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from auditors.card import Card
-from auditors.knowledge import KnowledgeBase
+from auditors.knowledge import BaseModelFamily, KnowledgeBase
 from auditors.repo import RepoView
 from auditors.report import BaseModelRef
 from auditors.wordscan import WordScan
@@ -85,17 +85,26 @@ def _named_family(
             candidates.append((tags, "metadata:tags", card.field_line("tags")))
     for text, found_in, line in candidates:
         low = " " + re.sub(r"[-_/]+", " ", text.lower()) + " "
-        for fam in kb.families:
-            # A phrase counts as a word of its own, or anywhere when long: tested in the cheap
-            # order, as the phrase is seldom in the text at all.
-            if any(p in low and (len(p) > 6 or f" {p} " in low) for p in _spaced(fam.prose)):
-                return [(fam.name, found_in, line, fam.license)]
+        # A phrase counts as a word of its own, or anywhere when long: tested in the cheap
+        # order, as the phrase is seldom in the text at all.
+        fam = next(
+            (
+                fam
+                for fam, _, p in _family_phrases(kb)
+                if p in low and (len(p) > 6 or f" {p} " in low)
+            ),
+            None,
+        )
+        if fam is not None:
+            return [(fam.name, found_in, line, fam.license)]
     return []
 
 
 @functools.cache
-def _spaced(phrases: tuple[str, ...]) -> list[str]:
-    return [re.sub(r"[-_/]+", " ", p) for p in phrases]
+def _family_phrases(kb: KnowledgeBase) -> tuple[tuple[BaseModelFamily, str, str], ...]:
+    """(family, phrase, phrase with "-_/" as spaces) for every family's prose phrases, in order:
+    the first family naming any is found in one pass. An empty phrase names nothing."""
+    return tuple((fam, p, re.sub(r"[-_/]+", " ", p)) for fam in kb.families for p in fam.prose if p)
 
 
 def _declared(repo: RepoView, card: Card | None) -> list[tuple[str, str, int | None]]:
@@ -131,11 +140,9 @@ def _in_prose(card: Card, kb: KnowledgeBase) -> list[tuple[str, int, str | None]
         )
         if not out:
             low = tail.lower()
-            for fam in kb.families:
-                hit = next((p for p in fam.prose if p in low), None)
-                if hit:
-                    out.append((fam.name, n, fam.license))
-                    break
+            named = next((fam for fam, p, _ in _family_phrases(kb) if p in low), None)
+            if named is not None:
+                out.append((named.name, n, named.license))
         if out:
             break
     return out
