@@ -26,6 +26,8 @@ _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)([^*_]{2,80})(?:\*\*|__):?\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 _TITLE_MARKUP = re.compile(r"[*_`#:]+")
+_TAG = re.compile(r"<[^>]+>")
+_SETEXT_UNDERLINE = re.compile(r"\s*(=+|-{3,})\s*")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class Card:
 
 def parse_card(text: str) -> Card:
     card = Card(text=text)
-    lines = text.split("\n")
+    lines = card.lines
     # Like the Hub's own parser, allow blank lines before the opening '---'.
     top = next((i for i, line in enumerate(lines) if line.strip()), None)
     if top is not None and _FM_OPEN.match(lines[top].lstrip("\ufeff")):
@@ -143,8 +145,8 @@ def _heading(line: str, next_line: str | None) -> tuple[int, str] | None:
         return len(m.group(1)), m.group(2)
     m = _HTML_H.match(line)
     if m:
-        return int(m.group(1)), re.sub(r"<[^>]+>", "", m.group(2))
-    if next_line is not None and line.strip() and re.fullmatch(r"\s*(=+|-{3,})\s*", next_line):
+        return int(m.group(1)), _TAG.sub("", m.group(2))
+    if next_line is not None and line.strip() and _SETEXT_UNDERLINE.fullmatch(next_line):
         return (1 if "=" in next_line else 2), line.strip()
     m = _BOLD_LINE.match(line)
     if m:

@@ -155,6 +155,8 @@ class KnowledgeBase:
         return sorted(self._names.items(), key=lambda kv: -len(kv[0]))
 
 
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
+_NOT_NAME = re.compile(r"(?<!\d)\.|\.(?!\d)|[^a-z0-9.+]+")
 _NOISE_WORDS = {"the", "license", "licence", "licensed", "agreement", "version", "v", "terms", "of"}
 
 
@@ -165,8 +167,8 @@ def name_key(name: str) -> str:
     version dot becomes a space, and filler words ("license", "version", "the"…) are dropped.
     """
     s = name.lower().replace("open rail", "openrail").replace("open-rail", "openrail")
-    s = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", s)
-    s = re.sub(r"(?<!\d)\.|\.(?!\d)|[^a-z0-9.+]+", " ", s)
+    s = _LETTER_DIGIT.sub(" ", s)
+    s = _NOT_NAME.sub(" ", s)
     return " ".join(w for w in s.split() if w not in _NOISE_WORDS)
 
 

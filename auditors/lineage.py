@@ -39,6 +39,7 @@ _DERIVATION_SCAN = WordScan(
         "version", "variant",
     ),
 )  # fmt: skip
+_SEPARATORS = re.compile(r"[-_/]+")
 _REPO_IN_TEXT = re.compile(rf"(huggingface\.co/)?\b({_REPO_ID})\b(/?)")
 
 
@@ -84,7 +85,7 @@ def _named_family(
         if tags:
             candidates.append((tags, "metadata:tags", card.field_line("tags")))
     for text, found_in, line in candidates:
-        low = " " + re.sub(r"[-_/]+", " ", text.lower()) + " "
+        low = " " + _SEPARATORS.sub(" ", text.lower()) + " "
         # A phrase counts as a word of its own, or anywhere when long: tested in the cheap
         # order, as the phrase is seldom in the text at all.
         fam = next(
@@ -104,7 +105,7 @@ def _named_family(
 def _family_phrases(kb: KnowledgeBase) -> tuple[tuple[BaseModelFamily, str, str], ...]:
     """(family, phrase, phrase with "-_/" as spaces) for every family's prose phrases, in order:
     the first family naming any is found in one pass. An empty phrase names nothing."""
-    return tuple((fam, p, re.sub(r"[-_/]+", " ", p)) for fam in kb.families for p in fam.prose if p)
+    return tuple((fam, p, _SEPARATORS.sub(" ", p)) for fam in kb.families for p in fam.prose if p)
 
 
 def _declared(repo: RepoView, card: Card | None) -> list[tuple[str, str, int | None]]:

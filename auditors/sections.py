@@ -50,6 +50,8 @@ BIAS_SCAN = WordScan(
     ),
 )  # fmt: skip
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*%?(?![\w])")
+_YEAR_OR_REFERENCE = re.compile(r"\b(?:19|20)\d\d\b|\[\d+\]")
+_COMMENT_OR_MARKUP = re.compile(r"<!--.*?-->|[#*_>`|\-\[\]:]", re.DOTALL)
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 #: Sentences that list RAIL-style use restrictions in a card ("You can't use the model to …").
 _RESTRICTION_SENTENCE = re.compile(
@@ -92,7 +94,7 @@ def is_placeholder_only(section: Section) -> bool:
 def is_placeholder_text(body: str) -> bool:
     """Fewer than five words once template placeholders and defaults are taken out."""
     rest = PLACEHOLDERS.sub(" ", TEMPLATE_DEFAULTS.sub(" ", body))
-    rest = re.sub(r"<!--.*?-->|[#*_>`|\-\[\]:]", " ", rest, flags=re.DOTALL)
+    rest = _COMMENT_OR_MARKUP.sub(" ", rest)
     return len(rest.split()) < 5
 
 
@@ -142,7 +144,7 @@ def _table_result(lines: list[str], n: int) -> bool:
 
 def has_figures(text: str) -> bool:
     """A number that is not a year or a reference mark: a result, a score, a rate."""
-    return _NUMBER.search(re.sub(r"\b(?:19|20)\d\d\b|\[\d+\]", " ", text)) is not None
+    return _NUMBER.search(_YEAR_OR_REFERENCE.sub(" ", text)) is not None
 
 
 def restriction_sentence(text: str) -> bool:
