@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 
 import pytest
 import yaml
 
 import auditors.card as card_module
+import auditors.licenses.names as names_module
 from auditors.classifier.features import _fold
 from auditors.licenses.names import _LICENSE_TALK_SCAN
 from auditors.lineage import _DERIVATION_SCAN
@@ -218,3 +221,34 @@ def test_words_by_line_as_line_words_of_each_line() -> None:
     for _ in range(5000):
         text = "".join(rng.choices(pieces, k=rng.randint(0, 25)))
         assert words_by_line(text) == [line_words(line) for line in text.split("\n")], text
+
+
+def _license_sentences_by_splitting(
+    text: str, first_line: int, everywhere: bool
+) -> list[tuple[int, str, int]]:
+    """The plain version: every line split, and the lines holding licensing talk bisected."""
+    talk = [m.start() for m in names_module._LICENSE_TALK.finditer(text)]
+    if not (talk or everywhere):
+        return []
+    lines = text.split("\n")
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    wanted = (
+        range(len(lines)) if everywhere else sorted({bisect_right(starts, t) - 1 for t in talk})
+    )
+    out = []
+    for n in wanted:
+        for m in names_module._SENTENCE.finditer(lines[n]):
+            s = m.group(0)
+            if everywhere or names_module._LICENSE_TALK.search(s):
+                out.append((n + first_line, s, starts[n] + m.start()))
+    return out
+
+
+def test_license_sentences_as_by_splitting_every_line() -> None:
+    rng = random.Random(23)
+    pieces = ["License", "licence: MIT", "Terms of use", ". ", "\n", "\n\n", "text", "İ", "ſ", "!"]
+    for _ in range(5000):
+        text = "".join(rng.choices(pieces, k=rng.randint(0, 20)))
+        for everywhere in (False, True):
+            expected = _license_sentences_by_splitting(text, 3, everywhere)
+            assert names_module._license_sentences(text, 3, everywhere) == expected, text

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from auditors.knowledge import KnowledgeBase, name_key
@@ -107,20 +107,35 @@ def _license_sentences(text: str, first_line: int, everywhere: bool) -> list[tup
     A sentence never spans lines, so only the lines where licensing is mentioned are split:
     one scan of the whole text finds them.
     """
-    talk = [m.start() for m in _LICENSE_TALK_SCAN.finditer(text)]
-    if not (talk or everywhere):
-        return []
-    lines = text.split("\n")
-    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
-    wanted = (
-        range(len(lines)) if everywhere else sorted({bisect_right(starts, t) - 1 for t in talk})
-    )
+    wanted: Iterable[tuple[int, int, str]]
+    if everywhere:
+        lines = text.split("\n")
+        starts = itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0)
+        wanted = zip(itertools.count(), starts, lines)
+    else:
+        wanted = _lines_holding(text, [m.start() for m in _LICENSE_TALK_SCAN.finditer(text)])
     out = []
-    for n in wanted:
-        for m in _SENTENCE.finditer(lines[n]):
+    for n, start, line in wanted:
+        for m in _SENTENCE.finditer(line):
             s = m.group(0)
             if everywhere or _LICENSE_TALK.search(s):
-                out.append((n + first_line, s, starts[n] + m.start()))
+                out.append((n + first_line, s, start + m.start()))
+    return out
+
+
+def _lines_holding(text: str, offsets: list[int]) -> list[tuple[int, int, str]]:
+    """(index, start offset, text) of each line holding one of the ascending `offsets`, once:
+    without splitting the whole text, as few of its lines are wanted."""
+    out: list[tuple[int, int, str]] = []
+    n, counted = 0, 0  # n: the line index of offset `counted`
+    for at in offsets:
+        n += text.count("\n", counted, at)
+        counted = at
+        if out and out[-1][0] == n:
+            continue
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        out.append((n, start, text[start : end if end >= 0 else len(text)]))
     return out
 
 
