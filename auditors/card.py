@@ -131,6 +131,9 @@ def _read_front_matter(card: Card, fm_lines: list[str], first_line: int) -> None
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
         card.metadata_error = f"front matter is not valid YAML{where}: {problem}"
         return
+    except (ValueError, TypeError, RecursionError) as exc:  # a tag whose value it cannot be
+        card.metadata_error = f"front matter is not valid YAML: {exc}"
+        return
     if data is None:
         return
     if not isinstance(data, dict):

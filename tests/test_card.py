@@ -1,3 +1,5 @@
+import pytest
+
 from auditors.card import parse_card
 from tests.corpus import CORPUS
 
@@ -31,6 +33,23 @@ def test_invalid_yaml_is_reported_with_its_line_not_raised() -> None:
     card = parse_card("---\nlicense: mit\ntags: [a, b\n---\n# Title\n")
     assert card.metadata == {}
     assert card.metadata_error is not None and "not valid YAML" in card.metadata_error
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("!!int abc", "invalid literal for int()"),
+        ("!!float nope", "could not convert string to float"),
+        ("!!timestamp 2020-13-45", "month must be in 1..12"),
+    ],
+)
+def test_a_tag_its_value_cannot_be_is_reported_not_raised(value: str, problem: str) -> None:
+    card = parse_card(f"---\nlicense: {value}\n---\n# Title\n")
+    assert card.metadata == {} and card.sections
+    assert card.metadata_error is not None
+    assert card.metadata_error.startswith("front matter is not valid YAML") and problem in (
+        card.metadata_error
+    )
 
 
 def test_unclosed_front_matter_is_reported() -> None:
