@@ -27,8 +27,25 @@ def audit_pool(processes: int) -> Iterator[ProcessPoolExecutor | None]:
         yield None
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=processes, mp_context=context, initializer=_warm_up
+    ) as pool:
+        pool.submit(int)  # start the processes now, while the first models are fetched
         yield pool
+
+
+def _warm_up() -> None:
+    """Load what every audit reads (the knowledge base, the classifier's weights) as a process
+    starts, rather than in its first audit."""
+    from auditors.classifier.model import shipped_weights
+    from auditors.errors import WeightsUnavailable
+    from auditors.knowledge import load_knowledge_base
+
+    load_knowledge_base()
+    try:
+        shipped_weights()
+    except WeightsUnavailable:
+        pass  # the audits read sections by headings instead (auditors.classifier.reading)
 
 
 def audit_each(views: list[RepoView]) -> list[Report]:
