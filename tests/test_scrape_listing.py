@@ -18,7 +18,7 @@ from tracker.db.engine import make_engine, upgrade_to_head
 from tracker.replay import ReplayServer
 from tracker.scrape import Summary, scrape_hub
 from tracker.settings import Settings
-from tracker.sources.hf import discover_models, list_models
+from tracker.sources.hf import list_models
 
 PARQUET = SHARED_DIR / "corpus" / "meta" / "model_info.parquet"
 MODELS = 45
@@ -63,7 +63,7 @@ def test_listed_models_need_no_model_info_and_store_what_a_scrape_by_id_stores(
     assert hub.generated_hub.info_requests == 0
     assert (listed.fetched, listed.failed) == (MODELS, 0)
 
-    ids = list(discover_models(settings))
+    ids = [info.id for info in list_models(settings)]
     _, by_id = scrape(hub, tmp_path / "ids.db", ids)
     assert hub.generated_hub.info_requests == MODELS
     assert len(by_listing) == MODELS and any(findings for _, findings in by_listing.values())

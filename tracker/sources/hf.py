@@ -30,17 +30,3 @@ def list_models(
         yield from _hub_api(settings).list_models(
             search=search, filter=tag, limit=limit, sort="downloads", full=True, cardData=True
         )
-
-
-def discover_models(
-    settings: Settings,
-    search: str | None = None,
-    tag: str | None = None,
-    limit: int | None = None,
-) -> Iterator[str]:
-    """Repo ids of Hub models matching `search` and/or `tag`, most downloaded first."""
-    with hub_errors(search or tag or "model listing", settings):
-        for info in _hub_api(settings).list_models(
-            search=search, filter=tag, limit=limit, sort="downloads"
-        ):
-            yield info.id
