@@ -5,6 +5,7 @@ at all, and a listing that fails half-way keeps what it listed and is recorded a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -94,3 +95,33 @@ def test_a_listing_failing_half_way_keeps_what_it_listed(hub: ReplayServer, tmp_
 
     second, stored = scrape(hub, db, list_models(settings))  # the fault has fired: all listed
     assert (second.unchanged, second.fetched, second.failed) == (PAGE, MODELS - PAGE, 0)
+
+
+def test_reading_ahead_raises_where_the_item_would_be_and_stops_with_its_reader() -> None:
+    from tracker.errors import FetchError
+    from tracker.scrape import _read_ahead
+
+    def failing() -> Iterator[int]:
+        yield 1
+        raise FetchError("http://hub/api/models", "HTTP 501")
+
+    got = []
+    with pytest.raises(FetchError, match="HTTP 501"):
+        for item in _read_ahead(failing(), 4):
+            got.append(item)
+    assert got == [1]
+
+    produced: list[int] = []
+
+    def endless() -> Iterator[int]:
+        for i in range(1, 100_000):
+            produced.append(i)
+            yield i
+
+    ahead = _read_ahead(endless(), 5)
+    assert next(ahead) == 1
+    ahead.close()  # the consumer is gone: the thread stops reading
+    time.sleep(0.5)
+    stopped_at = len(produced)
+    time.sleep(0.5)
+    assert len(produced) == stopped_at <= 7  # the queue's 5, the one taken, one in hand
